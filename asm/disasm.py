@@ -1,0 +1,278 @@
+"""The TOY32 disassembler: instruction words back to toyasm text, and ELF files to a listing.
+
+Instructions are decoded with ``isa.decode`` (the table the interpreter uses) and printed with
+the GNU/LLVM objdump operand conventions: ABI register names, ``imm(rs1)`` memory operands,
+decimal immediates, ``lui``/``auipc`` immediates in hex, fence sets as ``iorw`` letters, special
+registers by name. Base instructions are printed, never pseudo-instruction aliases (``addi zero,
+zero, 0``, not ``nop``), as ``llvm-objdump -M no-aliases`` does: each line then names exactly
+one word, which is what lets a listing assemble back to the same bytes.
+
+A word prints as an instruction only when that text assembles back to the very same word.
+``isa.decode`` also accepts ``fence``/``fence.i`` words with nonzero reserved fields (RISC-V
+says to execute them as plain fences); those, and fences with an empty iorw set, which no
+assembler syntax can express, are listed as ``.word`` like any other non-instruction.
+
+The listing of an ELF file is itself toyasm source: the address and word columns are
+``/* */`` comments, labels are the symbol table's, and branch/jump targets are written as
+``label+offset`` expressions (objdump's ``<label+off>``), so assembling the listing again gives
+identical bytes.
+"""
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+from elftools.elf.constants import SH_FLAGS
+from elftools.elf.elffile import ELFFile
+
+from isa import FIELDS, Decoded, decode, operand_fields
+from isa.instructions import Instr
+from isa.machine import ABI_NAMES, SR_NAMES
+
+# fence set letters, most significant bit first (bit 3 = i, bit 0 = w)
+_FENCE_LETTERS = "iorw"
+_TARGET_FIELDS = ("bimm12", "jimm20")
+_MNEMONIC_WIDTH = 8
+
+
+def _reserved_bits(ins: Instr) -> int:
+    """The bits of ins's words that neither its fixed encoding nor its operands cover."""
+    used = ins.mask
+    for name in operand_fields(ins):
+        used |= FIELDS[name].pack(-1)
+    return ~used & 0xFFFFFFFF
+
+
+def decode_exact(word: int) -> Decoded | None:
+    """``isa.decode(word)`` when the instruction's text names exactly this word, else None."""
+    d = decode(word)
+    if d is None or word & _reserved_bits(d.instr):
+        return None
+    if d.instr.kind == "fence" and "pred" in d.instr.operands and not (d.pred and d.succ):
+        return None
+    return d
+
+
+def _fence_set(bits: int) -> str:
+    return "".join(letter for i, letter in enumerate(_FENCE_LETTERS) if bits & (8 >> i))
+
+
+def _instruction_text(d: Decoded, pc: int, target: Callable[[int], str]) -> str:
+    """The instruction's assembly text; ``target`` renders absolute branch/jump targets."""
+    ops = []
+    for token in d.instr.operands:
+        if "(" in token:  # imm12(rs1), simm12(rs1)
+            ops.append(f"{d.imm}({ABI_NAMES[d.rs1]})")
+        elif token in ("rd", "rs1", "rs2"):
+            ops.append(ABI_NAMES[getattr(d, token)])
+        elif token in ("pred", "succ"):
+            ops.append(_fence_set(getattr(d, token)))
+        elif token == "sr":
+            ops.append(SR_NAMES[d.imm])
+        elif token == "imm20":
+            ops.append(f"0x{d.imm:x}")
+        elif token in _TARGET_FIELDS:
+            ops.append(target((pc + d.imm) & 0xFFFFFFFF))
+        else:  # imm12, shamt
+            ops.append(str(d.imm))
+    return _line(d.mnemonic, ", ".join(ops))
+
+
+def _line(mnemonic: str, operands: str) -> str:
+    return f"{mnemonic:<{_MNEMONIC_WIDTH - 1}} {operands}" if operands else mnemonic
+
+
+def _data_word(word: int) -> str:
+    return _line(".word", f"0x{word:08x}")
+
+
+class _Symbols:
+    """Address -> nearest preceding label, as objdump's ``<label+off>``."""
+
+    def __init__(self, labels: Mapping[str, int]):
+        pairs = sorted((addr, name) for name, addr in labels.items())
+        self.addrs = [a for a, _ in pairs]
+        self.names = [n for _, n in pairs]
+
+    def at_or_before(self, addr: int) -> tuple[str, int] | None:
+        i = bisect.bisect_right(self.addrs, addr) - 1
+        return (self.names[i], self.addrs[i]) if i >= 0 else None
+
+
+def _plus(name: str, offset: int) -> str:
+    if offset == 0:
+        return name
+    return f"{name}+0x{offset:x}" if offset > 0 else f"{name}-0x{-offset:x}"
+
+
+def disassemble_word(word: int, pc: int = 0, symbols: Mapping[str, int] | None = None) -> str:
+    """The instruction ``word`` at address ``pc``, objdump style (``beq a0, a1, 0x10008 <loop+0x8>``),
+    or ``.word 0x...`` when it is not a TOY32 instruction. ``symbols`` maps label -> address."""
+    d = decode_exact(word & 0xFFFFFFFF)
+    if d is None:
+        return _data_word(word & 0xFFFFFFFF)
+    table = _Symbols(symbols or {})
+
+    def target(addr: int) -> str:
+        near = table.at_or_before(addr)
+        return f"0x{addr:x}" + (f" <{_plus(near[0], addr - near[1])}>" if near else "")
+
+    return _instruction_text(d, pc, target)
+
+
+# --- ELF listing ---------------------------------------------------------------------------
+
+_PLAIN_SECTIONS = (".text", ".data", ".bss")  # have their own directive
+
+
+@dataclass
+class _Section:
+    name: str
+    addr: int
+    data: bytes       # empty for NOBITS
+    size: int
+    align: int
+    executable: bool
+    nobits: bool
+    labels: dict[int, list[str]]  # offset -> names (in symbol-table order)
+
+    @property
+    def end(self) -> int:
+        return self.addr + self.size
+
+    def contains(self, addr: int) -> bool:
+        return self.addr <= addr < self.end
+
+
+def _read_elf(path: str) -> tuple[int, list[_Section], dict[str, bool]]:
+    """(entry, allocated sections by address, label -> is global)."""
+    with open(path, "rb") as f:
+        elf = ELFFile(f)
+        by_index: dict[int, _Section] = {}
+        for index, sec in enumerate(elf.iter_sections()):
+            if not sec["sh_flags"] & SH_FLAGS.SHF_ALLOC or sec["sh_size"] == 0:
+                continue
+            nobits = sec["sh_type"] == "SHT_NOBITS"
+            by_index[index] = _Section(
+                sec.name, sec["sh_addr"], b"" if nobits else sec.data(), sec["sh_size"],
+                sec["sh_addralign"], bool(sec["sh_flags"] & SH_FLAGS.SHF_EXECINSTR), nobits, {})
+        is_global: dict[str, bool] = {}
+        symtab = elf.get_section_by_name(".symtab")
+        for sym in symtab.iter_symbols() if symtab else ():
+            sec = by_index.get(sym["st_shndx"]) if isinstance(sym["st_shndx"], int) else None
+            if (sec is None or not sym.name
+                    or sym["st_info"]["type"] not in ("STT_NOTYPE", "STT_FUNC", "STT_OBJECT")
+                    or not sec.addr <= sym["st_value"] <= sec.end):
+                continue
+            name = sym.name
+            if name in is_global:  # two files' local labels of one name: keep both, distinctly
+                name = f"{name}.{sym['st_value']:x}"
+            is_global[name] = sym["st_info"]["bind"] != "STB_LOCAL"
+            sec.labels.setdefault(sym["st_value"] - sec.addr, []).append(name)
+        return elf.header["e_entry"], sorted(by_index.values(), key=lambda s: s.addr), is_global
+
+
+def _words(sec: _Section):
+    """(offset, word) of each word-aligned instruction slot of an executable section."""
+    for off in range(-sec.addr % 4, len(sec.data) - 3, 4):
+        yield off, int.from_bytes(sec.data[off:off + 4], "little")
+
+
+def _add_missing_labels(sections: list[_Section]) -> None:
+    """Make every branch/jump target expressible as label+offset: a section with a target
+    before its first label gets a ``.L<address>`` label at its earliest such target."""
+    for sec in sections:
+        if not sec.executable:
+            continue
+        for off, word in _words(sec):
+            d = decode_exact(word)
+            if d is None or not set(d.instr.operands) & set(_TARGET_FIELDS):
+                continue
+            target = (sec.addr + off + d.imm) & 0xFFFFFFFF
+            home = next((s for s in sections if s.contains(target)), None)
+            if home is None:  # outside every section: any label will do as a base
+                if not any(s.labels for s in sections):
+                    sec.labels[0] = [f".L{sec.addr:x}"]
+            elif not any(at <= target - home.addr for at in home.labels):
+                home.labels[target - home.addr] = [f".L{target:x}"]
+
+
+def _comment(addr: int, body: str = "") -> str:
+    return f"/* {addr:08x}: {body:<8} */"
+
+
+def _data_lines(sec: _Section, start: int, stop: int) -> list[str]:
+    """Raw bytes [start, stop) of a section as .word/.byte/.zero lines."""
+    lines = []
+    if sec.nobits:
+        return [f"{_comment(sec.addr + start)}    {_line('.zero', str(stop - start))}"]
+    off = start
+    while off < stop:
+        addr = sec.addr + off
+        aligned = addr % 4 == 0 and off + 4 <= stop
+        n = 4 if aligned else min(stop - off, 4 - addr % 4)
+        chunk = sec.data[off:off + n]
+        if aligned:
+            text = _data_word(int.from_bytes(chunk, "little"))
+            body = chunk[::-1].hex()
+        else:
+            text = _line(".byte", ", ".join(f"0x{b:02x}" for b in chunk))
+            body = chunk.hex(" ")
+        lines.append(f"{_comment(addr, body)}    {text}")
+        off += n
+    return lines
+
+
+def _code_lines(sec: _Section, start: int, stop: int, symbols: _Symbols) -> list[str]:
+    lines = []
+    off = start
+    while off < stop:
+        pc = sec.addr + off
+        if pc % 4 or off + 4 > stop:  # bytes up to the next word boundary or label
+            head = min(stop, off + 4 - pc % 4)
+            lines += _data_lines(sec, off, head)
+            off = head
+            continue
+        word = int.from_bytes(sec.data[off:off + 4], "little")
+        d = decode_exact(word)
+        targets: list[int] = []
+
+        def target(addr: int) -> str:
+            targets.append(addr)
+            name, at = symbols.at_or_before(addr) or (symbols.names[0], symbols.addrs[0])
+            return _plus(name, addr - at)
+
+        text = _data_word(word) if d is None else _instruction_text(d, pc, target)
+        note = "".join(f"    # 0x{t:x}" for t in targets)
+        lines.append(f"{_comment(pc, f'{word:08x}')}    {text}{note}")
+        off += 4
+    return lines
+
+
+def disassemble_file(path: str) -> str:
+    """An objdump-like listing of the ELF executable at ``path`` that is also toyasm source:
+    assembling it (``toyasm build``) gives the same section bytes at the same addresses."""
+    entry, sections, is_global = _read_elf(path)
+    _add_missing_labels(sections)
+    symbols = _Symbols({name: sec.addr + off for sec in sections
+                        for off, names in sec.labels.items() for name in names})
+    out = [f"# {path}: TOY32 executable, entry 0x{entry:08x}",
+           "# Each line: /* address: word */ instruction. Assembling this listing gives the same bytes."]
+    for sec in sections:
+        kind = "code" if sec.executable else "bss" if sec.nobits else "data"
+        out += ["", f"# section {sec.name}: 0x{sec.addr:08x}..0x{sec.end:08x}, {sec.size} bytes, {kind}",
+                f"\t{sec.name}" if sec.name in _PLAIN_SECTIONS else f"\t.section {sec.name}"]
+        if sec.align > 1:
+            out.append(f"\t.p2align {sec.align.bit_length() - 1}")
+        cuts = sorted(set(sec.labels) | {0, sec.size})
+        for start, stop in zip(cuts, cuts[1:] + [None]):
+            for name in sec.labels.get(start, ()):
+                if is_global.get(name):
+                    out.append(f"\t.globl {name}")
+                out.append(f"{_comment(sec.addr + start)} {name}:")
+            if stop is None:
+                break
+            out += (_code_lines(sec, start, stop, symbols) if sec.executable
+                    else _data_lines(sec, start, stop))
+    return "\n".join(out) + "\n"
