@@ -1,0 +1,1 @@
+"""toyvm: the TOY32 machine (vmm.machine), later the monitor (vmm.monitor), and the `toyvm` CLI."""

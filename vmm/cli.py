@@ -1,0 +1,126 @@
+"""The ``toyvm`` command line.
+
+Exit status of ``toyvm run``: the value written to POWER_OFF (low 8 bits), 0 after ``halt``,
+the program's own status with ``--syscalls linux`` (128 + signal when a fault kills it),
+124 when --max-instructions ran out, 125 when the bare machine crashed (a trap loop),
+1 when the executable does not load, 2 for bad options.
+"""
+from __future__ import annotations
+
+import os
+import stat
+import sys
+
+import click
+
+from isa.machine import DEFAULT_RAM_SIZE
+
+from .machine import (EXIT_LIMIT, EXIT_LOAD_ERROR, ConsoleInput, ConsoleOutput, LinuxSyscalls, LoadError,
+                      Machine, Tracer, crash_report, load_executable)
+
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+
+
+class SizeType(click.ParamType):
+    """A byte count: 16M, 512K, 65536 or 0x10000."""
+    name = "size"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        text = str(value).strip().upper().removesuffix("B").removesuffix("I")
+        unit = text[-1:] if text[-1:] in _UNITS else ""
+        try:
+            return int(text[: len(text) - len(unit)], 0) * _UNITS[unit]
+        except ValueError:
+            self.fail(f"{value!r} is not a size (e.g. 16M, 512K, 65536)", param, ctx)
+
+
+class AddressType(click.ParamType):
+    name = "address"
+
+    def convert(self, value, param, ctx):
+        try:
+            return int(str(value), 0) & 0xFFFFFFFF
+        except ValueError:
+            self.fail(f"{value!r} is not an address (e.g. 0x10000)", param, ctx)
+
+
+def console_input(path: str | None) -> ConsoleInput:
+    """--input FILE, else standard input when it is a terminal, a pipe or a file."""
+    if path is not None:
+        try:
+            return ConsoleInput(os.open(path, os.O_RDONLY))
+        except OSError as e:
+            raise click.BadParameter(f"{path}: {e.strerror}", param_hint="--input")
+    try:
+        mode = os.fstat(0).st_mode
+    except OSError:
+        return ConsoleInput(None)
+    if os.isatty(0):
+        return ConsoleInput(0, interactive=True)
+    if stat.S_ISFIFO(mode) or stat.S_ISREG(mode) or stat.S_ISSOCK(mode) or stat.S_ISCHR(mode):
+        return ConsoleInput(0)
+    return ConsoleInput(None)
+
+
+def build_machine(mem: int, hw_assist: bool, input_path: str | None) -> Machine:
+    try:
+        return Machine(mem, hw_assist=hw_assist, console_in=console_input(input_path),
+                       console_out=ConsoleOutput(sys.stdout.buffer))
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--mem")
+
+
+@click.group()
+def main():
+    """toyvm: the TOY32 machine."""
+
+
+@main.command()
+@click.argument("program", type=click.Path(dir_okay=False))
+@click.option("--trace", is_flag=True, help="Print one line per instruction and per trap (stderr).")
+@click.option("--trace-file", type=click.Path(dir_okay=False, writable=True),
+              help="Write the trace to this file instead of stderr (implies --trace).")
+@click.option("--stats", is_flag=True, help="Print run statistics on stderr at the end.")
+@click.option("--max-instructions", type=click.IntRange(min=0),
+              help="Stop (exit status 124) after this many instructions.")
+@click.option("--input", "input_path", type=click.Path(dir_okay=False),
+              help="Console input from this file (default: standard input).")
+@click.option("--syscalls", type=click.Choice(["linux"]),
+              help="Run a user-mode program with Linux system calls served by the host.")
+@click.option("--mem", type=SizeType(), default=DEFAULT_RAM_SIZE, show_default="16M", help="RAM size.")
+@click.option("--base", type=AddressType(), help="Load a flat binary at this physical address.")
+@click.option("--hw-assist", is_flag=True, help="rdpsw/wrpsw raise VIRTUALIZATION_TRAP in user mode.")
+def run(program, trace, trace_file, stats, max_instructions, input_path, syscalls, mem, base, hw_assist):
+    """Run PROGRAM (ELF, or a flat binary with --base) on a fresh TOY32 machine."""
+    machine = build_machine(mem, hw_assist, input_path)
+    try:
+        image = load_executable(machine, program, base, use_vaddr=syscalls == "linux")
+    except LoadError as e:
+        click.echo(f"toyvm: error: {e}", err=True)
+        sys.exit(EXIT_LOAD_ERROR)
+    if syscalls == "linux":
+        LinuxSyscalls(machine, image)
+    else:
+        machine.pc = image.entry
+    trace_out = None
+    if trace or trace_file:
+        trace_out = open(trace_file, "w") if trace_file else sys.stderr
+        machine.tracer = Tracer(trace_out)
+    try:
+        stop = machine.run(max_instructions)
+    except KeyboardInterrupt:
+        click.echo(crash_report(machine, "interrupted"), err=True)
+        sys.exit(130)
+    finally:
+        if trace_out is not None and trace_out is not sys.stderr:
+            trace_out.close()
+    if stats:
+        sys.stderr.write(machine.stats.report(machine))
+    if stop.kind == "limit":
+        click.echo(crash_report(machine, f"stopped: --max-instructions {max_instructions} reached"), err=True)
+        sys.exit(EXIT_LIMIT)
+    if stop.message:
+        click.echo(stop.message, err=True)
+    sys.exit(stop.exit_status)

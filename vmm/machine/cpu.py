@@ -1,0 +1,448 @@
+"""The TOY32 processor: architectural state, the one trap path, the system instructions, the
+slow paths of memory access, and the dispatch loop that runs translated regions.
+
+Monitor interface (what a VMM attaches with ``machine.monitor = obj``)
+----------------------------------------------------------------------
+Every trap, exception or interrupt, goes through ``Machine.trap(cause, tval)``. With no monitor
+it performs SPEC §4 trap entry (vector to ``tvec``). With a monitor it instead calls
+``monitor.on_trap(machine, cause, tval)`` and changes nothing itself: at that moment
+``machine.pc`` is the pc trap entry would save as ``epc`` (the faulting instruction, or for an
+interrupt the next one), ``regs``/``psw``/``pmar`` and the special registers are as after the
+last completed instruction, and the faulting instruction has had no effect and is not counted.
+The monitor may then change anything -- ``regs[i]`` (the list object is fixed: assign elements,
+never rebind it), ``pc``, ``psw``, ``pmar`` (call ``tlb_flush()`` when the maps change), the
+special registers, RAM through ``write_bytes``/``write_word`` -- and return: the machine resumes
+at ``pc`` in the state left. It may count an instruction it emulated with ``retire()``, and end
+the run with ``stop(Stop(...))``.
+
+``run(max_instructions=N)`` returns after exactly N more completed instructions (a time slice)
+with ``Stop("limit")``, or earlier on halt/power-off/stop. ``devices`` is the device page
+model; a monitor may substitute an object with the same ``read``/``write``/interrupt-line
+members. A user-mode access to the device page faults (the page is kernel-only), so a monitor
+running a guest kernel in user mode sees each device access as a PAGE_FAULT_LOAD/STORE with
+the address in tval and the instruction at pc. ``invalidate_code()`` drops translated code,
+``tlb_flush()`` the TLB. Interrupts are level-triggered: TIMER stays pending until a TIMER_LOAD
+write, CONSOLE while input waits and CONSOLE_RX_IRQ is set.
+"""
+from __future__ import annotations
+
+import time
+
+from isa import decode
+from isa.machine import (CAUSE_BY_NAME, DEFAULT_RAM_SIZE, DEVICE_BASE, INTERRUPT_BIT, PAGE_SHIFT,
+                         PMAR_ON, PMAR_ROOT_MASK, PSW_IE, PSW_PIE, PSW_PU, PSW_U, PSW_WRITABLE,
+                         SR_NAMES)
+from isa.semantics import HELPERS
+
+from .devices import RX_IRQ, ConsoleInput, ConsoleOutput, Devices
+from .errors import EXIT_CRASH, Stop, cause_name, crash_report
+from .memory import PhysicalMemory
+from .mmu import EXEC, MMU, READ, WRITE, TranslationFault
+from .stats import Stats
+from .translate import LOAD_KINDS, RegionCompiler, RegionExit, compile_region, find_region
+
+MASK = 0xFFFFFFFF
+DEVICE_PAGE = DEVICE_BASE >> PAGE_SHIFT
+C = CAUSE_BY_NAME
+CONSOLE_POLL = 10_000   # instructions between polls of an interactive console for CONSOLE
+_EXIT = RegionExit()
+
+
+class Machine:
+    def __init__(self, mem_size: int = DEFAULT_RAM_SIZE, *, hw_assist: bool = False,
+                 console_in: ConsoleInput | None = None, console_out: ConsoleOutput | None = None):
+        self.mem = PhysicalMemory(mem_size)
+        self.mmu = MMU(self.mem)
+        self.devices = Devices(console_in or ConsoleInput(None), console_out or ConsoleOutput())
+        self.hw_assist = hw_assist
+        self.regs = [0] * 32
+        self.pc = 0
+        self.psw = 0
+        self.pmar = 0
+        self.epc = self.cause = self.tval = self.tvec = self.scratch = 0
+        self.count = 0                       # instructions completed since reset
+        self.monitor = None
+        self.tracer = None
+        self.stats = Stats()
+        self.stopped: Stop | None = None
+        self._stop_at: int | None = None
+        self._limit = 0                      # the dispatcher's next event (instruction count)
+        self._accounted = 0
+        self._last_trap_count = -1
+        # translated code: per context (2*translation on + user), entry pc -> function
+        self._regions: list[dict] = [{} for _ in range(4)]
+        self._steps: list[dict] = [{} for _ in range(4)]
+        self._compiled: dict[tuple, object] = {}
+        self._page_code: dict[int, set] = {}
+        self._namespaces = [self._namespace(ctx) for ctx in range(4)]
+
+    # --- state access --------------------------------------------------------------------
+    def read_sr(self, number: int) -> int:
+        return getattr(self, SR_NAMES[number])
+
+    def write_sr(self, number: int, value: int) -> None:
+        name = SR_NAMES[number]
+        if name == "psw":
+            self.set_psw(value)
+        else:
+            setattr(self, name, value & MASK)
+
+    def set_psw(self, value: int) -> None:
+        self._account()
+        self.psw = value & PSW_WRITABLE
+
+    def set_pmar(self, value: int) -> None:
+        self.pmar = value & (PMAR_ROOT_MASK | PMAR_ON)
+        self.tlb_flush()
+
+    def retire(self, n: int = 1) -> None:
+        """Count n instructions as completed (an instruction a monitor emulated)."""
+        self.count += n
+
+    def stop(self, stop: Stop) -> None:
+        self.stopped = stop
+
+    def _context(self) -> int:
+        return (self.pmar & PMAR_ON) << 1 | (self.psw & PSW_U)
+
+    def _account(self) -> None:
+        self.stats.instructions[self.psw & PSW_U] += self.count - self._accounted
+        self._accounted = self.count
+
+    # --- memory as the loader and monitors see it ------------------------------------------
+    def write_bytes(self, paddr: int, data: bytes) -> None:
+        """Write RAM at a physical address, dropping translated code it overwrites."""
+        if not self.mem.contains(paddr, len(data)):
+            raise ValueError(f"{paddr:#x}+{len(data)} is outside RAM")
+        for ppn in range(paddr >> PAGE_SHIFT, (paddr + max(len(data), 1) - 1 >> PAGE_SHIFT) + 1):
+            if ppn in self._page_code:
+                self._invalidate_page(ppn)
+        self.mem.write_raw(paddr, data)
+
+    def write_word(self, paddr: int, value: int) -> None:
+        self.write_bytes(paddr, (value & MASK).to_bytes(4, "little"))
+
+    def read_word(self, paddr: int) -> int:
+        return self.mem.read_word(paddr)
+
+    def peek_instruction(self, vaddr: int) -> int | None:
+        """The word at vaddr through the TLB or a walk, without side effects (None if unmapped)."""
+        if vaddr & 3:
+            return None
+        paddr = vaddr
+        if self.pmar & PMAR_ON:
+            entry = self.mmu.tlb.get(vaddr >> PAGE_SHIFT)
+            if entry is None:
+                try:
+                    entry = self.mmu.walk(self.pmar, vaddr, EXEC)
+                except TranslationFault:
+                    return None
+            paddr = (entry & ~0xFFF) | (vaddr & 0xFFF)
+        return self.mem.read_word(paddr) if self.mem.contains(paddr, 4) else None
+
+    # --- translated code cache --------------------------------------------------------------
+    def tlb_flush(self) -> None:
+        self.mmu.flush()
+        for ctx in (2, 3):
+            self._regions[ctx].clear()
+            self._steps[ctx].clear()
+
+    def invalidate_code(self, paddr: int | None = None) -> None:
+        """Drop translated code of the page holding paddr, or of every page."""
+        pages = list(self._page_code) if paddr is None else [paddr >> PAGE_SHIFT]
+        for ppn in pages:
+            self._invalidate_page(ppn)
+
+    def _invalidate_page(self, ppn: int) -> None:
+        for key in self._page_code.pop(ppn, ()):
+            fn = self._compiled.pop(key)
+            ctx, vpc, _, single = key
+            table = self._steps[ctx] if single else self._regions[ctx]
+            if table.get(vpc) is fn:
+                del table[vpc]
+        if ppn < self.mem.size >> PAGE_SHIFT:
+            self.mem.plain[ppn] = 1
+
+    def _namespace(self, ctx: int) -> dict:
+        mem, user = self.mem, ctx & 1
+        return dict(R=self.regs, W=mem.u32, H=mem.u16, Hs=mem.s16, B=mem.u8, Bs=mem.s8, PG=mem.plain,
+                    TR=self.mmu.read_fast[user], TW=self.mmu.write_fast[user],
+                    LD=self._load_slow, ST=self._store_slow, SYS=self._system, **HELPERS)
+
+    def _code_for(self, ctx: int, vpc: int, single: bool):
+        """The translated function at vpc in context ctx (fetch faults trap and raise)."""
+        if vpc & 3:
+            self._fetch_fault(C["MISALIGNED_FETCH"], vpc)
+        user = ctx & 1
+        ppc = vpc
+        if ctx & 2:
+            try:
+                ppc = self.mmu.translate(self.pmar, vpc, EXEC, bool(user))
+            except TranslationFault as fault:
+                self._fetch_fault(fault.cause, vpc)
+        if not self.mem.contains(ppc, 4):
+            self._fetch_fault(C["PAGE_FAULT_FETCH"] if user and ppc >> PAGE_SHIFT == DEVICE_PAGE
+                              else C["BUS_ERROR"], vpc)
+        ppn = ppc >> PAGE_SHIFT
+        key = (ctx, vpc, ppn, single)
+        fn = self._compiled.get(key)
+        if fn is None:
+            delta = ppc - vpc
+            u32 = self.mem.u32
+            blocks = find_region(lambda va: u32[(va + delta) >> 2], vpc, single)
+            source = RegionCompiler(bool(ctx & 2), self.mem.size).source(blocks)
+            fn = compile_region(source, self._namespaces[ctx], f"<region {vpc:08x}>")
+            if single:
+                fn.word = blocks[0].insns[0][1]
+            self._compiled[key] = fn
+            self._page_code.setdefault(ppn, set()).add(key)
+            if self.mem.plain[ppn]:
+                self.mem.plain[ppn] = 0
+                self.mmu.forget_writable(ppn)
+        (self._steps if single else self._regions)[ctx][vpc] = fn
+        return fn
+
+    def _fetch_fault(self, cause: int, vaddr: int) -> None:
+        self.trap(cause, vaddr)
+        raise _EXIT
+
+    # --- the one trap path -----------------------------------------------------------------
+    def trap(self, cause: int, tval: int) -> None:
+        """Every trap comes here: to the monitor if one is attached, else SPEC §4 trap entry."""
+        self.stats.traps[cause] = self.stats.traps.get(cause, 0) + 1
+        if self.tracer is not None:
+            self.tracer.trap(self, cause, tval)
+        if self.monitor is not None:
+            self.monitor.on_trap(self, cause, tval)
+            return
+        if not cause & INTERRUPT_BIT and self.pc == self.tvec and self.count == self._last_trap_count:
+            self.stopped = Stop("crash", EXIT_CRASH, crash_report(
+                self, f"trap loop: the trap handler at tvec={self.tvec:08x} raised {cause_name(cause)} "
+                      f"(tval={tval:08x}) before completing an instruction; the trap it was "
+                      f"entered for is in cause/tval/epc below"))
+            return
+        self.enter_trap(cause, tval)
+
+    def enter_trap(self, cause: int, tval: int) -> None:
+        """SPEC §4 trap entry: epc <- pc, PU <- U, PIE <- IE, U <- 0, IE <- 0, pc <- tvec."""
+        psw = self.psw
+        self.set_psw((PSW_PU if psw & PSW_U else 0) | (PSW_PIE if psw & PSW_IE else 0))
+        self.epc = self.pc
+        self.cause = cause
+        self.tval = tval & MASK
+        self.pc = self.tvec
+        self._last_trap_count = self.count
+
+    # --- slow paths called from translated code ----------------------------------------------
+    def _fault(self, cause: int, tval: int, pc: int, done: int, budget: int) -> None:
+        self.count = self._limit - budget + done
+        self.pc = pc
+        self.trap(cause, tval)
+        raise _EXIT
+
+    def _translate_data(self, a: int, access: int, pc: int, done: int, budget: int) -> int:
+        if not self.pmar & PMAR_ON:
+            return a
+        try:
+            return self.mmu.translate(self.pmar, a, access, bool(self.psw & PSW_U))
+        except TranslationFault as fault:
+            self._fault(fault.cause, a, pc, done, budget)
+
+    def _device(self, p: int, width: int, fault: int, a: int, pc: int, done: int, budget: int) -> int:
+        """Checks of a device-page access; the count it happens at."""
+        if self.psw & PSW_U:
+            self._fault(fault, a, pc, done, budget)
+        if width != 4:
+            self._fault(C["BUS_ERROR"], a, pc, done, budget)
+        return self._limit - budget + done
+
+    def _load_slow(self, a: int, kind: int, pc: int, rd: int, done: int, budget: int) -> int:
+        width, signed = LOAD_KINDS[kind]
+        if a & (width - 1):
+            self._fault(C["MISALIGNED_LOAD"], a, pc, done, budget)
+        p = self._translate_data(a, READ, pc, done, budget)
+        mem = self.mem
+        if p + width <= mem.size:
+            if width == 4:
+                return mem.u32[p >> 2]
+            if width == 2:
+                return (mem.s16 if signed else mem.u16)[p >> 1] & MASK
+            return (mem.s8 if signed else mem.u8)[p] & MASK
+        if p >> PAGE_SHIFT == DEVICE_PAGE:
+            count = self._device(p, width, C["PAGE_FAULT_LOAD"], a, pc, done, budget)
+            value = self.devices.read(p, count)
+            if value is None:
+                self._fault(C["BUS_ERROR"], a, pc, done, budget)
+            if rd:
+                self.regs[rd] = value & MASK
+            self.count, self.pc = count + 1, pc + 4
+            raise _EXIT
+        self._fault(C["BUS_ERROR"], a, pc, done, budget)
+
+    def _store_slow(self, a: int, value: int, width: int, pc: int, done: int, budget: int) -> None:
+        if a & (width - 1):
+            self._fault(C["MISALIGNED_STORE"], a, pc, done, budget)
+        p = self._translate_data(a, WRITE, pc, done, budget)
+        mem = self.mem
+        if p + width <= mem.size:
+            code = not mem.plain[p >> PAGE_SHIFT]
+            if code:
+                self._invalidate_page(p >> PAGE_SHIFT)
+            mem.ram[p:p + width] = (value & ((1 << 8 * width) - 1)).to_bytes(width, "little")
+            if code:   # the running region may be the code just dropped
+                self.count, self.pc = self._limit - budget + done + 1, pc + 4
+                raise _EXIT
+            return
+        if p >> PAGE_SHIFT == DEVICE_PAGE:
+            count = self._device(p, width, C["PAGE_FAULT_STORE"], a, pc, done, budget)
+            if not self.devices.write(p, value, count + 1):
+                self._fault(C["BUS_ERROR"], a, pc, done, budget)
+            self.count, self.pc = count + 1, pc + 4
+            raise _EXIT
+        self._fault(C["BUS_ERROR"], a, pc, done, budget)
+
+    def _system(self, pc: int, word: int, done: int, budget: int) -> None:
+        """ecall, ebreak, hypercall, the privileged and sensitive instructions, illegal words."""
+        self.count = self._limit - budget + done
+        self.pc = pc
+        self.execute_system(word)
+        raise _EXIT
+
+    def execute_system(self, word: int) -> None:
+        """Execute the system instruction ``word`` at ``pc`` (trapping if it must)."""
+        d = decode(word)
+        if d is None:
+            return self.trap(C["ILLEGAL_INSTRUCTION"], word)
+        kind, name = d.instr.kind, d.instr.mnemonic
+        user = self.psw & PSW_U
+        if kind == "ecall":
+            return self.trap(C["SVC"], 0)
+        if kind == "ebreak":
+            return self.trap(C["BREAKPOINT"], 0)
+        if kind == "hypercall":
+            return self.trap(C["VIRTUALIZATION_TRAP"], word)
+        if kind == "priv" and user:
+            return self.trap(C["PRIVILEGED_INSTRUCTION"], word)
+        if kind == "sensitive" and user and self.hw_assist:
+            return self.trap(C["VIRTUALIZATION_TRAP"], word)
+        regs = self.regs
+        next_pc = (self.pc + 4) & MASK
+        if name == "rdpsw":
+            if d.rd:
+                regs[d.rd] = self.psw
+        elif name == "wrpsw":
+            if not user:
+                self.set_psw(self.psw & ~PSW_IE | regs[d.rs1] & PSW_IE)
+        elif name == "ldpmar":
+            if d.rd:
+                regs[d.rd] = self.pmar
+        elif name == "stpmar":
+            self.set_pmar(regs[d.rs1])
+        elif name == "tlbflush":
+            self.tlb_flush()
+        elif name == "mfsr":
+            if d.rd:
+                regs[d.rd] = self.read_sr(d.imm)
+        elif name == "mtsr":
+            self.write_sr(d.imm, regs[d.rs1])
+        elif name == "rti":
+            psw = self.psw
+            self.set_psw(psw & ~(PSW_U | PSW_IE) | (PSW_U if psw & PSW_PU else 0)
+                         | (PSW_IE if psw & PSW_PIE else 0))
+            next_pc = self.epc
+        elif name == "halt":
+            self.stopped = Stop("halt", 0)
+        else:  # pragma: no cover - every system kind is handled above
+            raise AssertionError(name)
+        self.count += 1
+        self.pc = next_pc
+
+    # --- running -----------------------------------------------------------------------------
+    def run(self, max_instructions: int | None = None) -> Stop:
+        """Run until halt, power-off, a monitor's stop, a crash, or max_instructions more."""
+        self.stopped = None
+        self._stop_at = None if max_instructions is None else self.count + max_instructions
+        started = time.perf_counter()
+        try:
+            if self.tracer is None:
+                self._run_fast()
+            else:
+                self._run_traced()
+        finally:
+            self._account()
+            self.stats.wall += time.perf_counter() - started
+            self.devices.console_out.flush()
+        return self.stopped
+
+    def _events(self) -> None:
+        """Between instructions: stop conditions, the timer, interrupt delivery, the next limit."""
+        self._account()
+        dev = self.devices
+        if dev.power_off is not None:
+            self.stopped, dev.power_off = Stop("power_off", dev.power_off), None
+        if self.stopped is not None:
+            return
+        count = self.count
+        if self._stop_at is not None and count >= self._stop_at:
+            self.stopped = Stop("limit", 0)
+            return
+        if dev.timer_deadline is not None and count >= dev.timer_deadline:
+            dev.timer_tick(count)
+        console_irq = self.psw & PSW_IE and dev.console_ctrl & RX_IRQ
+        if self.psw & PSW_IE:
+            if dev.timer_pending:
+                self.trap(C["TIMER"], 0)
+            elif console_irq and dev.console_irq(wait=not dev.console_in.interactive):
+                self.trap(C["CONSOLE"], 0)
+        limit = self._stop_at if self._stop_at is not None else 1 << 62
+        if dev.timer_deadline is not None:
+            limit = min(limit, dev.timer_deadline)
+        if console_irq and self.psw & PSW_IE and not dev.console_in.at_eof():
+            limit = min(limit, count + CONSOLE_POLL)
+        self._limit = max(limit, count + 1) if self.stopped is None else count
+
+    def _run_fast(self) -> None:
+        while True:
+            self._events()
+            if self.stopped is not None:
+                return
+            ctx = self._context()
+            regions = self._regions[ctx]
+            count, limit, pc = self.count, self._limit, self.pc
+            try:
+                while count < limit:
+                    fn = regions.get(pc)
+                    if fn is None:
+                        break
+                    pc, k = fn(limit - count)
+                    if not k:
+                        break
+                    count += k
+                self.count, self.pc = count, pc
+                if count < limit:
+                    single = pc in regions    # the next region does not fit: one instruction
+                    fn = self._steps[ctx].get(pc) if single else None
+                    fn = fn or self._code_for(ctx, pc, single)
+                    if single:
+                        self.pc, k = fn(limit - count)
+                        self.count = count + k
+            except RegionExit:
+                pass
+
+    def _run_traced(self) -> None:
+        tracer = self.tracer
+        while True:
+            self._events()
+            if self.stopped is not None:
+                return
+            ctx = self._context()
+            count, pc = self.count, self.pc
+            before = tracer.snapshot(self)
+            try:
+                fn = self._steps[ctx].get(pc) or self._code_for(ctx, pc, True)
+                self.pc, k = fn(self._limit - count)
+                self.count = count + k
+            except RegionExit:
+                pass
+            if self.count > count:
+                tracer.instruction(self, before, pc, getattr(fn, "word", None))

@@ -1,0 +1,34 @@
+"""Run statistics for ``--stats``: instructions by mode, traps by cause, TLB activity, speed."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from isa.machine import CAUSE_NAMES
+
+
+@dataclass
+class Stats:
+    instructions: list[int] = field(default_factory=lambda: [0, 0])   # [kernel, user]
+    traps: dict[int, int] = field(default_factory=dict)
+    wall: float = 0.0
+
+    def report(self, machine) -> str:
+        total = sum(self.instructions)
+        mips = total / self.wall / 1e6 if self.wall else 0.0
+        lines = [
+            "--- toyvm stats ---",
+            f"instructions      {total:>14,}",
+            f"  kernel mode     {self.instructions[0]:>14,}",
+            f"  user mode       {self.instructions[1]:>14,}",
+            f"traps             {sum(self.traps.values()):>14,}",
+        ]
+        for cause, n in sorted(self.traps.items()):
+            lines.append(f"  {CAUSE_NAMES.get(cause, hex(cause)):<16}{n:>14,}")
+        lines += [
+            f"TLB misses        {machine.mmu.misses:>14,}",
+            f"TLB flushes       {machine.mmu.flushes:>14,}",
+            f"translated code   {len(machine._compiled):>14,} regions",
+            f"wall time         {self.wall:>14.3f} s",
+            f"speed             {mips:>14.2f} MIPS",
+        ]
+        return "\n".join(lines) + "\n"

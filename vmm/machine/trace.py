@@ -1,0 +1,49 @@
+"""``--trace``: one line per completed instruction and one per trap.
+
+Instruction line: completed-instruction number, mode (U/K), pc, disassembly, then the registers
+it wrote (``name=value``), the special registers it changed, and the memory it touched
+(``[address]->value`` for a load, ``[address]<-value`` for a store; addresses are virtual).
+Trap line: ``-`` in the count column, the mode and pc at the trap, cause and tval.
+Everything printed is a function of the machine state, so a run traced twice prints the same.
+"""
+from __future__ import annotations
+
+from typing import TextIO
+
+from isa import decode
+from isa.machine import ABI_NAMES, SR_NAMES
+
+from .disasm import disassemble
+from .errors import cause_name
+
+MASK = 0xFFFFFFFF
+_SRS = ("pmar",) + tuple(SR_NAMES[n] for n in sorted(SR_NAMES))
+
+
+class Tracer:
+    def __init__(self, out: TextIO):
+        self.out = out
+
+    @staticmethod
+    def snapshot(machine) -> tuple:
+        return list(machine.regs), tuple(getattr(machine, name) for name in _SRS), machine.psw & 1
+
+    def trap(self, machine, cause: int, tval: int) -> None:
+        mode = "U" if machine.psw & 1 else "K"
+        self.out.write(f"{'-':>10} {mode} {machine.pc:08x}  trap {cause_name(cause)} tval={tval & MASK:08x}\n")
+
+    def instruction(self, machine, before: tuple, pc: int, word: int | None) -> None:
+        regs, srs, user = before
+        text = disassemble(word, pc) if word is not None else "?"
+        changes = [f"{ABI_NAMES[i]}={machine.regs[i]:08x}" for i in range(1, 32) if machine.regs[i] != regs[i]]
+        changes += [f"{name}={getattr(machine, name):08x}" for name, old in zip(_SRS, srs)
+                    if getattr(machine, name) != old]
+        d = decode(word) if word is not None else None
+        if d is not None and d.instr.kind in ("load", "store"):
+            addr = (regs[d.rs1] + d.imm) & MASK
+            if d.instr.kind == "store":
+                value = regs[d.rs2] & ((1 << 8 * d.instr.width) - 1)
+                changes.append(f"[{addr:08x}]<-{value:0{2 * d.instr.width}x}")
+            else:
+                changes.append(f"[{addr:08x}]->" + (f"{machine.regs[d.rd]:08x}" if d.rd else "?"))
+        self.out.write(f"{machine.count:>10} {'U' if user else 'K'} {pc:08x}  {text:<32} {' '.join(changes)}".rstrip() + "\n")

@@ -1,0 +1,381 @@
+"""The block compiler: TOY32 code in RAM -> Python functions.
+
+A *region* is the code reachable from an entry pc through direct branches and jumps inside one
+page: a few basic blocks. It becomes one Python function whose registers live in locals, whose
+arithmetic is the instruction table's semantic ``expr`` strings with operands substituted and
+constants folded, and whose control flow between its own blocks is a ``while`` loop over a block
+number, so a hot loop runs without leaving the function.
+
+Protocol: ``region(budget) -> (next_pc, completed)``. The region never completes more than
+``budget`` instructions: before each block it checks the block fits, else returns with what it
+has done (0 at the entry tells the CPU to single-step). Memory accesses take an inline fast path
+(RAM, aligned, fast map hit) and otherwise call the CPU's slow helpers with the registers
+written back first, so a fault is precise. Helpers that change machine state (traps, device
+access, system instructions, stores onto code) set the CPU's pc and count themselves and raise
+``RegionExit``.
+
+Code generated for translation off indexes RAM directly by physical address; with translation
+on it consults the fast maps of the mode the region was compiled for (the CPU keys regions by
+translation on/off and mode).
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from functools import lru_cache
+
+from isa import Decoded, decode
+from isa.instructions import Instr
+from isa.machine import PAGE_SIZE
+from isa.semantics import HELPERS
+
+MASK = 0xFFFFFFFF
+SIGN = 0x80000000
+MAX_BLOCK = 64          # instructions in one basic block
+MAX_REGION_BLOCKS = 24
+MAX_REGION_INSNS = 320
+# Instructions after which a basic block ends, and those the CPU executes through ``SYS``.
+_BRANCHES = {"branch", "jal", "jalr"}
+_SYSTEM = {"ecall", "ebreak", "priv", "sensitive", "hypercall"}
+LOAD_KINDS = ((1, False), (1, True), (2, False), (2, True), (4, False))   # (width, signed)
+
+
+class RegionExit(Exception):
+    """Raised by the CPU's slow helpers when control must return to the dispatcher."""
+
+
+# --- semantic expressions ------------------------------------------------------------------
+@lru_cache(maxsize=None)
+def _parsed(expr: str) -> ast.expr:
+    return ast.parse(expr, mode="eval").body
+
+
+def _const(node: ast.AST) -> int | None:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, int) else None
+
+
+def _is_s32(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "s32"
+
+
+class _Specialize(ast.NodeTransformer):
+    """Substitute the operands, then simplify: fold constants, inline s32, turn int(cmp) into a
+    conditional, compare signed values by flipping their sign bits."""
+
+    def __init__(self, a: ast.expr, b: ast.expr):
+        self.operands = {"a": a, "b": b}
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        return self.operands.get(node.id, node)
+
+    def visit_Compare(self, node: ast.Compare) -> ast.expr:
+        left, right = node.left, node.comparators[0]
+        if _is_s32(left) and _is_s32(right):   # s32(x) < s32(y)  <=>  x^SIGN < y^SIGN
+            left = ast.BinOp(left.args[0], ast.BitXor(), ast.Constant(SIGN))
+            right = ast.BinOp(right.args[0], ast.BitXor(), ast.Constant(SIGN))
+            node = ast.Compare(left, node.ops, [right])
+        return self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        node = self.generic_visit(node)
+        name = node.func.id
+        args = [_const(arg) for arg in node.args]
+        if name == "int":
+            return ast.IfExp(node.args[0], ast.Constant(1), ast.Constant(0))
+        if all(v is not None for v in args) and name in HELPERS:
+            return ast.Constant(HELPERS[name](*args))
+        if name == "s32":
+            flipped = ast.BinOp(node.args[0], ast.BitXor(), ast.Constant(SIGN))
+            return ast.BinOp(flipped, ast.Sub(), ast.Constant(SIGN))
+        return node
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
+        node = self.generic_visit(node)
+        left, right = _const(node.left), _const(node.right)
+        if left is not None and right is not None:
+            folded = ast.fix_missing_locations(ast.Expression(node))
+            return ast.Constant(eval(compile(folded, "<fold>", "eval")))
+        neutral = isinstance(node.op, (ast.Add, ast.Sub, ast.BitOr, ast.BitXor, ast.LShift, ast.RShift))
+        if neutral and right == 0:
+            return node.left
+        if isinstance(node.op, (ast.Add, ast.BitOr, ast.BitXor)) and left == 0:
+            return node.right
+        return node
+
+
+def _in_range(node: ast.AST) -> bool:
+    """True when node's value is surely in 0 .. 2**32-1 (needs no masking)."""
+    if isinstance(node, ast.Name) or isinstance(node, ast.IfExp):
+        return True
+    value = _const(node)
+    if value is not None:
+        return 0 <= value <= MASK
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, (ast.BitAnd, ast.BitOr, ast.BitXor)):
+            return _in_range(node.left) and _in_range(node.right)
+        if isinstance(node.op, ast.RShift):
+            return _in_range(node.left)
+    if isinstance(node, ast.Call) and node.func.id in ("divu", "remu"):
+        return True
+    return False
+
+
+def specialize(expr: str, a: str | int, b: str | int, mask: bool = True) -> str:
+    """Python source of ``expr`` with operands a and b (local names or constants)."""
+    def operand(x):
+        return ast.Constant(x) if isinstance(x, int) else ast.Name(x, ast.Load())
+    tree = _Specialize(operand(a), operand(b)).visit(ast.parse(ast.unparse(_parsed(expr)), mode="eval").body)
+    if mask:
+        value = _const(tree)
+        if value is not None:
+            return str(value & MASK)
+        if not _in_range(tree):
+            tree = ast.BinOp(tree, ast.BitAnd(), ast.Constant(MASK))
+    return ast.unparse(tree)
+
+
+# --- regions -------------------------------------------------------------------------------
+@dataclass
+class Block:
+    pc: int
+    insns: list[tuple[int, int, Decoded | None]]     # (pc, word, decoded)
+
+    @property
+    def last(self) -> Decoded | None:
+        return self.insns[-1][2]
+
+    @property
+    def ends_in_system(self) -> bool:
+        d = self.last
+        return d is None or d.instr.kind in _SYSTEM
+
+    def successors(self, page_end: int) -> list[int]:
+        pc, _, d = self.insns[-1]
+        if d is None or d.instr.kind in _SYSTEM or d.instr.kind == "jalr":
+            return []
+        if d.instr.kind == "jal":
+            targets = [(pc + d.imm) & MASK]
+        elif d.instr.kind == "branch":
+            targets = [(pc + d.imm) & MASK, pc + 4]
+        else:
+            targets = [pc + 4]
+        return [t for t in targets if page_end - PAGE_SIZE <= t < page_end and not t & 3]
+
+
+def scan_block(fetch, pc: int, page_end: int, max_len: int) -> Block:
+    insns = []
+    while True:
+        word = fetch(pc)
+        d = decode(word)
+        insns.append((pc, word, d))
+        pc += 4
+        if d is None or d.instr.kind in _BRANCHES or d.instr.kind in _SYSTEM:
+            break
+        if pc >= page_end or len(insns) >= max_len:
+            break
+    return Block(insns[0][0], insns)
+
+
+def find_region(fetch, entry: int, single: bool) -> list[Block]:
+    """The blocks of the region at ``entry`` (one instruction when ``single``)."""
+    page_end = (entry & ~(PAGE_SIZE - 1)) + PAGE_SIZE
+    if single:
+        return [scan_block(fetch, entry, page_end, 1)]
+    blocks: dict[int, Block] = {}
+    work = [entry]
+    total = 0
+    while work and len(blocks) < MAX_REGION_BLOCKS and total < MAX_REGION_INSNS:
+        pc = work.pop(0)
+        if pc in blocks:
+            continue
+        block = scan_block(fetch, pc, page_end, MAX_BLOCK)
+        blocks[pc] = block
+        total += len(block.insns)
+        work.extend(t for t in block.successors(page_end) if t not in blocks)
+    return list(blocks.values())
+
+
+class _Writer:
+    def __init__(self):
+        self.lines: list[str] = []
+        self.depth = 0
+
+    def __call__(self, line: str) -> None:
+        self.lines.append("    " * self.depth + line)
+
+
+def _reg(n: int) -> str | int:
+    return f"x{n}" if n else 0
+
+
+class RegionCompiler:
+    """Emits the Python source of a region for one context (translation on/off, ram size)."""
+
+    def __init__(self, translated: bool, ram_size: int):
+        self.translated = translated
+        self.ram_size = ram_size
+
+    def source(self, blocks: list[Block]) -> str:
+        index = {b.pc: i for i, b in enumerate(blocks)}
+        used, written = set(), set()
+        for b in blocks:
+            for _, _, d in b.insns:
+                if d is None:
+                    continue
+                ops = d.instr.operands
+                for name in ("rs1", "rs2"):
+                    if any(name in op for op in ops) and getattr(d, name):
+                        used.add(getattr(d, name))
+                if "rd" in ops and d.rd:
+                    used.add(d.rd)
+                    written.add(d.rd)
+        self.commit = "; ".join(f"R[{r}] = x{r}" for r in sorted(written)) or "pass"
+        w = _Writer()
+        w("def region(budget):")
+        w.depth += 1
+        for r in sorted(used):
+            w(f"x{r} = R[{r}]")
+        w("k = 0")
+        self.index = index
+        page_end = (blocks[0].pc & ~(PAGE_SIZE - 1)) + PAGE_SIZE
+        looping = len(blocks) > 1 or blocks[0].pc in blocks[0].successors(page_end)
+        self.looping = looping
+        if looping:
+            if len(blocks) > 1:
+                w("s = 0")
+            w("while True:")
+            w.depth += 1
+        for i, b in enumerate(blocks):
+            if len(blocks) > 1:
+                w(f"if s == {i}:")
+                w.depth += 1
+            self.block(w, b)
+            if len(blocks) > 1:
+                w.depth -= 1
+        return "\n".join(w.lines) + "\n"
+
+    def goto(self, w: _Writer, target: int) -> None:
+        if self.looping and target in self.index:
+            if len(self.index) > 1:
+                w(f"s = {self.index[target]}")
+            w("continue")
+        else:
+            w(self.commit)
+            w(f"return {target}, k")
+
+    def block(self, w: _Writer, b: Block) -> None:
+        n = len(b.insns)
+        add = n - 1 if b.ends_in_system else n
+        w(f"if k + {n} > budget:")
+        w(f"    {self.commit}")
+        w(f"    return {b.pc}, k")
+        if add:
+            w(f"k += {add}")
+        for j, (pc, word, d) in enumerate(b.insns):
+            done = f"k - {add - j}" if add - j else "k"
+            if d is None or d.instr.kind in _SYSTEM:
+                w(self.commit)
+                w(f"SYS({pc}, {word}, {done}, budget)")
+                return
+            self.instruction(w, pc, d, done)
+        pc, _, d = b.insns[-1]
+        if d.instr.kind not in _BRANCHES:
+            self.goto(w, pc + 4)
+
+    def instruction(self, w: _Writer, pc: int, d: Decoded, done: str) -> None:
+        ins: Instr = d.instr
+        kind = ins.kind
+        rd = d.rd
+        if kind in ("alu", "alui", "shifti"):
+            if rd:
+                b = _reg(d.rs2) if kind == "alu" else d.imm & MASK
+                w(f"x{rd} = {specialize(ins.expr, _reg(d.rs1), b)}")
+        elif kind == "lui":
+            if rd:
+                w(f"x{rd} = {(d.imm << 12) & MASK}")
+        elif kind == "auipc":
+            if rd:
+                w(f"x{rd} = {(pc + (d.imm << 12)) & MASK}")
+        elif kind == "fence":
+            pass
+        elif kind == "load":
+            self.load(w, pc, d, done)
+        elif kind == "store":
+            self.store(w, pc, d, done)
+        elif kind == "jal":
+            if rd:
+                w(f"x{rd} = {(pc + 4) & MASK}")
+            self.goto(w, (pc + d.imm) & MASK)
+        elif kind == "jalr":
+            w(f"t = {specialize('(a + b) & 0xFFFFFFFE', _reg(d.rs1), d.imm & MASK, mask=False)}")
+            if rd:
+                w(f"x{rd} = {(pc + 4) & MASK}")
+            w(self.commit)
+            w("return t, k")
+        elif kind == "branch":
+            cond = specialize(ins.expr, _reg(d.rs1), _reg(d.rs2), mask=False)
+            w(f"if {cond}:")
+            w.depth += 1
+            self.goto(w, (pc + d.imm) & MASK)
+            w.depth -= 1
+            self.goto(w, pc + 4)
+        else:  # pragma: no cover - the table has no other kinds
+            raise AssertionError(kind)
+
+    def _address(self, w: _Writer, d: Decoded) -> None:
+        w(f"a = {specialize('a + b', _reg(d.rs1), d.imm & MASK)}")
+
+    def load(self, w: _Writer, pc: int, d: Decoded, done: str) -> None:
+        width, signed = d.instr.width, d.instr.signed
+        self._address(w, d)
+        misaligned = f"a & {width - 1} or " if width > 1 else ""
+        view = {(1, False): "B", (1, True): "Bs", (2, False): "H", (2, True): "Hs", (4, False): "W"}[width, signed]
+        shift = {1: "", 2: " >> 1", 4: " >> 2"}[width]
+        if self.translated:
+            w("d = TR.get(a >> 12)")
+            w(f"if {misaligned}d is None:")
+            where = "(a + d)"
+        else:
+            w(f"if {misaligned}a >= {self.ram_size}:")
+            where = "a"
+        target = f"x{d.rd} = " if d.rd else ""
+        w(f"    {self.commit}")
+        w(f"    {target}LD(a, {LOAD_KINDS.index((width, signed))}, {pc}, {d.rd}, {done}, budget)")
+        if d.rd:
+            value = f"{view}[{where}{shift}]"
+            if signed:
+                value += f" & {MASK}"
+            w("else:")
+            w(f"    x{d.rd} = {value}")
+
+    def store(self, w: _Writer, pc: int, d: Decoded, done: str) -> None:
+        width = d.instr.width
+        self._address(w, d)
+        misaligned = f"a & {width - 1} or " if width > 1 else ""
+        view = {1: "B", 2: "H", 4: "W"}[width]
+        shift = {1: "", 2: " >> 1", 4: " >> 2"}[width]
+        value = _reg(d.rs2)
+        if width < 4 and d.rs2:
+            value = f"{value} & {(1 << 8 * width) - 1}"
+        if self.translated:
+            w("d = TW.get(a >> 12)")
+            w(f"if {misaligned}d is None:")
+            where = "(a + d)"
+        else:
+            w(f"if {misaligned}not PG[a >> 12]:")
+            where = "a"
+        w(f"    {self.commit}")
+        w(f"    ST(a, {_reg(d.rs2)}, {width}, {pc}, {done}, budget)")
+        w("else:")
+        w(f"    {view}[{where}{shift}] = {value}")
+
+
+def compile_region(source: str, namespace: dict, name: str):
+    """exec the region source; the CPU's views and helpers become default arguments (locals)."""
+    params = ", ".join(namespace)
+    defaults = ", ".join(f"{n}={n}" for n in namespace)
+    source = source.replace("def region(budget):", f"def region(budget, {defaults}):", 1)
+    factory = f"def make({params}):\n" + "".join("    " + line + "\n" for line in source.splitlines()) + "    return region\n"
+    scope: dict = {}
+    exec(compile(factory, name, "exec"), scope)
+    return scope["make"](**namespace)
