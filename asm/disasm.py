@@ -12,19 +12,24 @@ A word prints as an instruction only when that text assembles back to the very s
 says to execute them as plain fences); those, and fences with an empty iorw set, which no
 assembler syntax can express, are listed as ``.word`` like any other non-instruction.
 
-The listing of an ELF file is itself toyasm source: the address and word columns are
-``/* */`` comments, labels are the symbol table's, and branch/jump targets are written as
-``label+offset`` expressions (objdump's ``<label+off>``), so assembling the listing again gives
-identical bytes.
+The listing of an ELF file is itself assembly source: the address and word columns are
+``/* */`` comments, labels are the symbol table's, every branch/jump target gets a label
+(``.L<address>`` where the symbol table has none; a target outside every section is written
+``label+offset``), and a trailing comment shows the target as objdump does (``# 0x10024
+<loop+0x20>``). Assembling the listing again gives identical bytes: toyasm does so, and so do
+llvm-mc and GNU as for listings of RV32IM code.
 """
 from __future__ import annotations
 
 import bisect
+import os
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
+from elftools.common.exceptions import ELFError
 from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
 
 from isa import FIELDS, Decoded, decode, operand_fields
 from isa.instructions import Instr
@@ -145,21 +150,30 @@ class _Section:
         return self.addr <= addr < self.end
 
 
-def _read_elf(path: str) -> tuple[int, list[_Section], dict[str, bool]]:
+class DisasmError(Exception):
+    """The file cannot be disassembled (message names the file and the reason)."""
+
+
+def _read_elf(path: str, f) -> tuple[int, list[_Section], dict[str, bool]]:
     """(entry, allocated sections by address, label -> is global)."""
-    with open(path, "rb") as f:
+    size = os.fstat(f.fileno()).st_size
+    try:
         elf = ELFFile(f)
+        if elf.elfclass != 32 or not elf.little_endian or elf.header["e_machine"] != "EM_RISCV":
+            raise DisasmError(f"{path}: not a 32-bit little-endian RISC-V ELF file")
         by_index: dict[int, _Section] = {}
         for index, sec in enumerate(elf.iter_sections()):
             if not sec["sh_flags"] & SH_FLAGS.SHF_ALLOC or sec["sh_size"] == 0:
                 continue
             nobits = sec["sh_type"] == "SHT_NOBITS"
+            if not nobits and sec["sh_offset"] + sec["sh_size"] > size:
+                raise DisasmError(f"{path}: section {sec.name} extends past the end of the file")
             by_index[index] = _Section(
                 sec.name, sec["sh_addr"], b"" if nobits else sec.data(), sec["sh_size"],
                 sec["sh_addralign"], bool(sec["sh_flags"] & SH_FLAGS.SHF_EXECINSTR), nobits, {})
         is_global: dict[str, bool] = {}
         symtab = elf.get_section_by_name(".symtab")
-        for sym in symtab.iter_symbols() if symtab else ():
+        for sym in symtab.iter_symbols() if isinstance(symtab, SymbolTableSection) else ():
             sec = by_index.get(sym["st_shndx"]) if isinstance(sym["st_shndx"], int) else None
             if (sec is None or not sym.name
                     or sym["st_info"]["type"] not in ("STT_NOTYPE", "STT_FUNC", "STT_OBJECT")
@@ -171,6 +185,13 @@ def _read_elf(path: str) -> tuple[int, list[_Section], dict[str, bool]]:
             is_global[name] = sym["st_info"]["bind"] != "STB_LOCAL"
             sec.labels.setdefault(sym["st_value"] - sec.addr, []).append(name)
         return elf.header["e_entry"], sorted(by_index.values(), key=lambda s: s.addr), is_global
+    except ELFError as e:
+        raise DisasmError(f"{path}: malformed ELF file: {e}") from None
+
+
+def _read_image(data: bytes, base: int) -> tuple[int, list[_Section], dict[str, bool]]:
+    """A flat binary image (``toyasm build --format bin``) as one code section at ``base``."""
+    return base, [_Section(".text", base, data, len(data), 1, True, False, {})], {}
 
 
 def _words(sec: _Section):
@@ -179,9 +200,10 @@ def _words(sec: _Section):
         yield off, int.from_bytes(sec.data[off:off + 4], "little")
 
 
-def _add_missing_labels(sections: list[_Section]) -> None:
-    """Make every branch/jump target expressible as label+offset: a section with a target
-    before its first label gets a ``.L<address>`` label at its earliest such target."""
+def _label_targets(sections: list[_Section]) -> None:
+    """Give every branch/jump target inside a section a label of its own (``.L<address>``
+    where the symbol table has none), so the listing names targets as labels. A target outside
+    every section is written label+offset, which needs some label to exist."""
     for sec in sections:
         if not sec.executable:
             continue
@@ -191,11 +213,10 @@ def _add_missing_labels(sections: list[_Section]) -> None:
                 continue
             target = (sec.addr + off + d.imm) & 0xFFFFFFFF
             home = next((s for s in sections if s.contains(target)), None)
-            if home is None:  # outside every section: any label will do as a base
-                if not any(s.labels for s in sections):
-                    sec.labels[0] = [f".L{sec.addr:x}"]
-            elif not any(at <= target - home.addr for at in home.labels):
-                home.labels[target - home.addr] = [f".L{target:x}"]
+            if home is not None:
+                home.labels.setdefault(target - home.addr, [f".L{target:x}"])
+            elif not any(s.labels for s in sections):
+                sec.labels[0] = [f".L{sec.addr:x}"]
 
 
 def _comment(addr: int, body: str = "") -> str:
@@ -224,7 +245,10 @@ def _data_lines(sec: _Section, start: int, stop: int) -> list[str]:
     return lines
 
 
-def _code_lines(sec: _Section, start: int, stop: int, symbols: _Symbols) -> list[str]:
+def _code_lines(sec: _Section, start: int, stop: int, labels: _Symbols, symbols: _Symbols) -> list[str]:
+    """Instructions at word-aligned addresses in [start, stop), other bytes as data. Branch
+    targets name their label (``labels``, one per target), and a comment gives the absolute
+    address and objdump's ``<symbol+offset>`` (from the ELF's ``symbols``)."""
     lines = []
     off = start
     while off < stop:
@@ -236,27 +260,40 @@ def _code_lines(sec: _Section, start: int, stop: int, symbols: _Symbols) -> list
             continue
         word = int.from_bytes(sec.data[off:off + 4], "little")
         d = decode_exact(word)
-        targets: list[int] = []
+        notes: list[str] = []
 
         def target(addr: int) -> str:
-            targets.append(addr)
-            name, at = symbols.at_or_before(addr) or (symbols.names[0], symbols.addrs[0])
+            near = symbols.at_or_before(addr)
+            notes.append(f"    # 0x{addr:x}" + (f" <{_plus(near[0], addr - near[1])}>" if near else ""))
+            name, at = labels.at_or_before(addr) or (labels.names[0], labels.addrs[0])
             return _plus(name, addr - at)
 
         text = _data_word(word) if d is None else _instruction_text(d, pc, target)
-        note = "".join(f"    # 0x{t:x}" for t in targets)
-        lines.append(f"{_comment(pc, f'{word:08x}')}    {text}{note}")
+        lines.append(f"{_comment(pc, f'{word:08x}')}    {text}{''.join(notes)}")
         off += 4
     return lines
 
 
-def disassemble_file(path: str) -> str:
+def disassemble_file(path: str, base: int | None = None) -> str:
     """An objdump-like listing of the ELF executable at ``path`` that is also toyasm source:
-    assembling it (``toyasm build``) gives the same section bytes at the same addresses."""
-    entry, sections, is_global = _read_elf(path)
-    _add_missing_labels(sections)
+    assembling it (``toyasm build``) gives the same section bytes at the same addresses.
+    With ``base``, the file is a flat binary image loaded at that address instead.
+    Raises DisasmError for an unreadable file or one that is not a RISC-V ELF32 executable."""
+    try:
+        with open(path, "rb") as f:
+            if base is not None:
+                entry, sections, is_global = _read_image(f.read(), base)
+            elif f.read(4) != b"\x7fELF":
+                raise DisasmError(f"{path}: not an ELF file (for a flat binary image, give its base address)")
+            else:
+                f.seek(0)
+                entry, sections, is_global = _read_elf(path, f)
+    except OSError as e:
+        raise DisasmError(f"{path}: {e.strerror}") from None
     symbols = _Symbols({name: sec.addr + off for sec in sections
                         for off, names in sec.labels.items() for name in names})
+    _label_targets(sections)
+    labels = _Symbols({names[0]: sec.addr + off for sec in sections for off, names in sec.labels.items()})
     out = [f"# {path}: TOY32 executable, entry 0x{entry:08x}",
            "# Each line: /* address: word */ instruction. Assembling this listing gives the same bytes."]
     for sec in sections:
@@ -273,6 +310,6 @@ def disassemble_file(path: str) -> str:
                 out.append(f"{_comment(sec.addr + start)} {name}:")
             if stop is None:
                 break
-            out += (_code_lines(sec, start, stop, symbols) if sec.executable
+            out += (_code_lines(sec, start, stop, labels, symbols) if sec.executable
                     else _data_lines(sec, start, stop))
     return "\n".join(out) + "\n"

@@ -11,9 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from asm.disasm import decode_exact, disassemble_word
+from elftools.elf.constants import SH_FLAGS
+from elftools.elf.elffile import ELFFile
+
+from asm.disasm import DisasmError, decode_exact, disassemble_file, disassemble_word
 from isa import FIELDS, INSTRUCTIONS, operand_fields
-from isa.machine import ABI_NAMES, SR_NUMBERS
+from isa.machine import ABI_NAMES, DEFAULT_TEXT_BASE, SR_NUMBERS
 
 RV32IM = [ins for ins in INSTRUCTIONS if ins.ext != "TOY32"]
 TOY32 = [ins for ins in INSTRUCTIONS if ins.ext == "TOY32"]
@@ -166,3 +169,104 @@ def test_every_word_is_an_instruction_that_encodes_back_or_data(word):
         packed |= FIELDS[name].pack(values.get(name, d.imm))
     assert packed == word
     assert disassemble_word(word).split()[0] == d.mnemonic
+
+
+# --- ELF listings ----------------------------------------------------------------------------
+
+PROGRAM = """
+    .globl _start
+    .text
+_start:
+    addi a0, zero, 5
+loop:
+    addi a0, a0, -1
+    bne a0, zero, loop
+    jal ra, func
+    lui t0, 0xf0000
+    sw a0, 24(t0)
+    fence rw, w
+    beq a0, a1, 8
+    .word 0x0010100f
+    blt a0, a1, -12
+func:
+    jalr zero, 0(ra)
+    auipc a0, 0
+    lw a1, 0(a0)
+    .byte 1, 2
+    .data
+msg: .ascii "hello\\n"
+val: .word 0x1234, msg
+    .section .rodata
+table: .half 1, 2, 3
+    .bss
+buf: .zero 64
+"""
+
+
+def _lld_elf(source: str, tmp_path, name: str, *flags: str):
+    """Assemble with llvm-mc and link with ld.lld at toyasm's default text base."""
+    _need("llvm-mc", "ld.lld")
+    src, obj, elf = tmp_path / f"{name}.s", tmp_path / f"{name}.o", tmp_path / f"{name}.elf"
+    src.write_text(source)
+    subprocess.run(["llvm-mc", "-triple=riscv32", "-mattr=+m", "-filetype=obj", str(src), "-o", str(obj)],
+                   check=True, capture_output=True, text=True)
+    subprocess.run(["ld.lld", f"-Ttext={DEFAULT_TEXT_BASE:#x}", *flags, str(obj), "-o", str(elf)],
+                   check=True, capture_output=True, text=True)
+    return elf
+
+
+def _loaded_sections(path) -> dict[str, tuple[int, bytes]]:
+    with open(path, "rb") as f:
+        elf = ELFFile(f)
+        return {s.name: (s["sh_addr"], s.data() if s["sh_type"] != "SHT_NOBITS" else s["sh_size"])
+                for s in elf.iter_sections() if s["sh_flags"] & SH_FLAGS.SHF_ALLOC}
+
+
+def test_listing_shows_address_word_instruction_and_labels(tmp_path):
+    elf = _lld_elf(PROGRAM, tmp_path, "prog")
+    listing = disassemble_file(str(elf))
+    objdump = subprocess.run(["llvm-objdump", "-d", "-M", "no-aliases", "--mattr=+m", str(elf)],
+                             check=True, capture_output=True, text=True).stdout
+    for m in re.finditer(r"^\s*([0-9a-f]+):\s+((?:[0-9a-f]{2} ){4})\s*([a-z].*)$", objdump, re.M):
+        word = int.from_bytes(bytes.fromhex(m[2]), "little")
+        line = re.search(rf"^/\* {int(m[1], 16):08x}: {word:08x} \*/(.*)$", listing, re.M)
+        assert line, f"no line for {m[0]!r}"
+        if "<" not in m[3]:
+            assert _normal(line[1]) == _normal(m[3])
+    for label in ("_start", "loop", "func", "msg", "val", "table", "buf"):
+        assert re.search(rf"^/\* [0-9a-f]{{8}}: +\*/ {label}:$", listing, re.M), label
+    assert re.search(r"bne +a0, zero, loop +# 0x10004 <loop>$", listing, re.M)
+    assert re.search(r"^/\* 00010018: +\*/ .L10018:$", listing, re.M)  # a target without a symbol
+    assert re.search(r"beq +a0, a1, .L10024 +# 0x10024 <loop\+0x20>$", listing, re.M)
+    assert re.search(r"blt +a0, a1, .L10018 +# 0x10018 <loop\+0x14>$", listing, re.M)
+    assert re.search(r"^/\* 00010034: 01 02 +\*/ +.byte +0x01, 0x02$", listing, re.M)
+    assert ".word   0x0010100f" in listing  # fence.i with reserved bits set is data
+
+
+@pytest.mark.parametrize("strip", [False, True], ids=["symbols", "stripped"])
+def test_listing_reassembles_with_llvm_mc_to_identical_sections(tmp_path, strip):
+    flags = ("-s",) if strip else ()
+    elf = _lld_elf(PROGRAM, tmp_path, "prog", *flags)
+    again = _lld_elf(disassemble_file(str(elf)), tmp_path, "again", *flags)
+    assert _loaded_sections(again) == _loaded_sections(elf)
+
+
+def test_flat_image_listing_reassembles(tmp_path):
+    elf = _lld_elf(PROGRAM, tmp_path, "prog")
+    image = tmp_path / "prog.bin"
+    image.write_bytes(_loaded_sections(elf)[".text"][1])
+    again = _lld_elf(disassemble_file(str(image), base=DEFAULT_TEXT_BASE), tmp_path, "again")
+    assert _loaded_sections(again)[".text"][1] == image.read_bytes()
+
+
+def test_files_that_are_not_risc_v_executables_are_reported(tmp_path):
+    elf = _lld_elf(PROGRAM, tmp_path, "prog")
+    data = elf.read_bytes()
+    cases = {"text.txt": b"hello\n", "truncated.elf": data[:100],
+             "x86.elf": data[:18] + (62).to_bytes(2, "little") + data[20:]}
+    for name, content in cases.items():
+        (tmp_path / name).write_bytes(content)
+        with pytest.raises(DisasmError, match=re.escape(str(tmp_path / name))):
+            disassemble_file(str(tmp_path / name))
+    with pytest.raises(DisasmError, match="No such file"):
+        disassemble_file(str(tmp_path / "missing.elf"))
