@@ -38,7 +38,7 @@ from isa.machine import ABI_NAMES, SR_NAMES
 # fence set letters, most significant bit first (bit 3 = i, bit 0 = w)
 _FENCE_LETTERS = "iorw"
 _TARGET_FIELDS = ("bimm12", "jimm20")
-_MNEMONIC_WIDTH = 8
+_LISTING_MNEMONIC_WIDTH = 7  # the instruction column lines up operands like objdump
 
 
 def _reserved_bits(ins: Instr) -> int:
@@ -63,8 +63,8 @@ def _fence_set(bits: int) -> str:
     return "".join(letter for i, letter in enumerate(_FENCE_LETTERS) if bits & (8 >> i))
 
 
-def _instruction_text(d: Decoded, pc: int, target: Callable[[int], str]) -> str:
-    """The instruction's assembly text; ``target`` renders absolute branch/jump targets."""
+def _instruction(d: Decoded, pc: int, target: Callable[[int], str]) -> tuple[str, str]:
+    """(mnemonic, operands) of the instruction; ``target`` renders absolute branch/jump targets."""
     ops = []
     for token in d.instr.operands:
         if "(" in token:  # imm12(rs1), simm12(rs1)
@@ -81,15 +81,19 @@ def _instruction_text(d: Decoded, pc: int, target: Callable[[int], str]) -> str:
             ops.append(target((pc + d.imm) & 0xFFFFFFFF))
         else:  # imm12, shamt
             ops.append(str(d.imm))
-    return _line(d.mnemonic, ", ".join(ops))
+    return d.mnemonic, ", ".join(ops)
 
 
-def _line(mnemonic: str, operands: str) -> str:
-    return f"{mnemonic:<{_MNEMONIC_WIDTH - 1}} {operands}" if operands else mnemonic
+def _text(mnemonic: str, operands: str, width: int = 0) -> str:
+    return f"{mnemonic:<{width}} {operands}" if operands else mnemonic
 
 
-def _data_word(word: int) -> str:
-    return _line(".word", f"0x{word:08x}")
+def _column(mnemonic: str, operands: str) -> str:
+    return _text(mnemonic, operands, _LISTING_MNEMONIC_WIDTH)
+
+
+def _data_word(word: int) -> tuple[str, str]:
+    return ".word", f"0x{word:08x}"
 
 
 class _Symbols:
@@ -116,14 +120,14 @@ def disassemble_word(word: int, pc: int = 0, symbols: Mapping[str, int] | None =
     or ``.word 0x...`` when it is not a TOY32 instruction. ``symbols`` maps label -> address."""
     d = decode_exact(word & 0xFFFFFFFF)
     if d is None:
-        return _data_word(word & 0xFFFFFFFF)
+        return _text(*_data_word(word & 0xFFFFFFFF))
     table = _Symbols(symbols or {})
 
     def target(addr: int) -> str:
         near = table.at_or_before(addr)
         return f"0x{addr:x}" + (f" <{_plus(near[0], addr - near[1])}>" if near else "")
 
-    return _instruction_text(d, pc, target)
+    return _text(*_instruction(d, pc, target))
 
 
 # --- ELF listing ---------------------------------------------------------------------------
@@ -227,7 +231,7 @@ def _data_lines(sec: _Section, start: int, stop: int) -> list[str]:
     """Raw bytes [start, stop) of a section as .word/.byte/.zero lines."""
     lines = []
     if sec.nobits:
-        return [f"{_comment(sec.addr + start)}    {_line('.zero', str(stop - start))}"]
+        return [f"{_comment(sec.addr + start)}    {_column('.zero', str(stop - start))}"]
     off = start
     while off < stop:
         addr = sec.addr + off
@@ -235,10 +239,10 @@ def _data_lines(sec: _Section, start: int, stop: int) -> list[str]:
         n = 4 if aligned else min(stop - off, 4 - addr % 4)
         chunk = sec.data[off:off + n]
         if aligned:
-            text = _data_word(int.from_bytes(chunk, "little"))
+            text = _column(*_data_word(int.from_bytes(chunk, "little")))
             body = chunk[::-1].hex()
         else:
-            text = _line(".byte", ", ".join(f"0x{b:02x}" for b in chunk))
+            text = _column(".byte", ", ".join(f"0x{b:02x}" for b in chunk))
             body = chunk.hex(" ")
         lines.append(f"{_comment(addr, body)}    {text}")
         off += n
@@ -268,7 +272,7 @@ def _code_lines(sec: _Section, start: int, stop: int, labels: _Symbols, symbols:
             name, at = labels.at_or_before(addr) or (labels.names[0], labels.addrs[0])
             return _plus(name, addr - at)
 
-        text = _data_word(word) if d is None else _instruction_text(d, pc, target)
+        text = _column(*(_data_word(word) if d is None else _instruction(d, pc, target)))
         lines.append(f"{_comment(pc, f'{word:08x}')}    {text}{''.join(notes)}")
         off += 4
     return lines

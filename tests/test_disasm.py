@@ -140,7 +140,7 @@ def test_special_registers_print_by_name_and_unknown_numbers_are_data():
         assert disassemble_word(_toy32_word(mfsr, {"rd": 5, "sr": number})).split() == ["mfsr", "t0,", name]
     unknown = max(SR_NUMBERS.values()) + 1
     word = _toy32_word(mfsr, {"rd": 5, "sr": unknown})
-    assert disassemble_word(word) == f".word   0x{word:08x}"
+    assert disassemble_word(word) == f".word 0x{word:08x}"
 
 
 def test_branch_targets_are_absolute_with_nearest_label():
@@ -161,7 +161,7 @@ _TABLE_WORD = st.tuples(st.sampled_from(INSTRUCTIONS), _ANY_WORD).map(
 def test_every_word_is_an_instruction_that_encodes_back_or_data(word):
     d = decode_exact(word)
     if d is None:
-        assert disassemble_word(word) == f".word   0x{word:08x}"
+        assert disassemble_word(word) == f".word 0x{word:08x}"
         return
     values = {"rd": d.rd, "rs1": d.rs1, "rs2": d.rs2, "pred": d.pred, "succ": d.succ}
     packed = d.instr.match
