@@ -3,7 +3,7 @@
 Exit status of ``toyvm run``: the value written to POWER_OFF (low 8 bits), 0 after ``halt``,
 the program's own status with ``--syscalls linux`` (128 + signal when a fault kills it),
 124 when --max-instructions ran out, 125 when the bare machine crashed (a trap loop),
-1 when the executable does not load, 2 for bad options.
+1 when the executable does not load, 2 for bad options, 70 on an internal error of toyvm.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from isa.machine import DEFAULT_RAM_SIZE
 from .machine import (EXIT_LIMIT, EXIT_LOAD_ERROR, ConsoleInput, ConsoleOutput, LinuxSyscalls, LoadError,
                       Machine, Tracer, crash_report, load_executable)
 
+EXIT_INTERNAL = 70
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 
 
@@ -113,6 +114,9 @@ def run(program, trace, trace_file, stats, max_instructions, input_path, syscall
     except KeyboardInterrupt:
         click.echo(crash_report(machine, "interrupted"), err=True)
         sys.exit(130)
+    except Exception as e:   # a machine bug: still a report, not a traceback
+        click.echo(crash_report(machine, f"internal error: {type(e).__name__}: {e}"), err=True)
+        sys.exit(EXIT_INTERNAL)
     finally:
         if trace_out is not None and trace_out is not sys.stderr:
             trace_out.close()
@@ -124,3 +128,7 @@ def run(program, trace, trace_file, stats, max_instructions, input_path, syscall
     if stop.message:
         click.echo(stop.message, err=True)
     sys.exit(stop.exit_status)
+
+
+if __name__ == "__main__":
+    main()
