@@ -8,6 +8,7 @@ Everything printed is a function of the machine state, so a run traced twice pri
 """
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import TextIO
 
 from isa import decode
@@ -18,15 +19,17 @@ from .errors import cause_name
 
 MASK = 0xFFFFFFFF
 _SRS = ("pmar",) + tuple(SR_NAMES[n] for n in sorted(SR_NAMES))
+_read_srs = attrgetter(*_SRS)
 
 
 class Tracer:
     def __init__(self, out: TextIO):
         self.out = out
+        self._text: dict[tuple[int, int], tuple[str, object]] = {}   # (word, pc) -> text, decoded
 
     @staticmethod
     def snapshot(machine) -> tuple:
-        return list(machine.regs), tuple(getattr(machine, name) for name in _SRS), machine.psw & 1
+        return machine.regs[:], _read_srs(machine), machine.psw & 1
 
     def trap(self, machine, cause: int, tval: int) -> None:
         mode = "U" if machine.psw & 1 else "K"
@@ -34,11 +37,16 @@ class Tracer:
 
     def instruction(self, machine, before: tuple, pc: int, word: int | None) -> None:
         regs, srs, user = before
-        text = disassemble(word, pc) if word is not None else "?"
-        changes = [f"{ABI_NAMES[i]}={machine.regs[i]:08x}" for i in range(1, 32) if machine.regs[i] != regs[i]]
-        changes += [f"{name}={getattr(machine, name):08x}" for name, old in zip(_SRS, srs)
-                    if getattr(machine, name) != old]
-        d = decode(word) if word is not None else None
+        known = self._text.get((word, pc))
+        if known is None:
+            known = self._text[word, pc] = ((disassemble(word, pc), decode(word)) if word is not None
+                                            else ("?", None))
+        text, d = known
+        now = machine.regs
+        changes = [f"{ABI_NAMES[i]}={new:08x}" for i, (new, old) in enumerate(zip(now, regs)) if new != old]
+        srs_now = _read_srs(machine)
+        if srs_now != srs:
+            changes += [f"{name}={new:08x}" for name, old, new in zip(_SRS, srs, srs_now) if new != old]
         if d is not None and d.instr.kind in ("load", "store"):
             addr = (regs[d.rs1] + d.imm) & MASK
             if d.instr.kind == "store":

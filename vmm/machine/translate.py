@@ -74,14 +74,21 @@ class _Specialize(ast.NodeTransformer):
             left = ast.BinOp(left.args[0], ast.BitXor(), ast.Constant(SIGN))
             right = ast.BinOp(right.args[0], ast.BitXor(), ast.Constant(SIGN))
             node = ast.Compare(left, node.ops, [right])
-        return self.generic_visit(node)
+        node = self.generic_visit(node)
+        if _const(node.left) is not None and _const(node.comparators[0]) is not None:
+            folded = ast.fix_missing_locations(ast.Expression(node))
+            return ast.Constant(eval(compile(folded, "<fold>", "eval")))
+        return node
 
     def visit_Call(self, node: ast.Call) -> ast.expr:
         node = self.generic_visit(node)
         name = node.func.id
         args = [_const(arg) for arg in node.args]
         if name == "int":
-            return ast.IfExp(node.args[0], ast.Constant(1), ast.Constant(0))
+            test = node.args[0]
+            if isinstance(test, ast.Constant):
+                return ast.Constant(int(test.value))
+            return ast.IfExp(test, ast.Constant(1), ast.Constant(0))
         if all(v is not None for v in args) and name in HELPERS:
             return ast.Constant(HELPERS[name](*args))
         if name == "s32":
@@ -209,14 +216,25 @@ def _reg(n: int) -> str | int:
 
 
 class RegionCompiler:
-    """Emits the Python source of a region for one context (translation on/off, ram size)."""
+    """Emits the Python source of a region for one context (translation on/off, ram size).
+
+    Layout: blocks in address order inside ``while True``; a binary tree of comparisons on the
+    block number ``s`` selects the block to run, and a block that branches back to itself (a
+    tight loop) runs as an inner ``while`` without going through the tree. Within a block,
+    registers holding constants known at translation time are folded into what follows, so a
+    ``lui``/``addi`` address pair costs nothing and accesses to fixed addresses lose their checks.
+    """
 
     def __init__(self, translated: bool, ram_size: int):
         self.translated = translated
         self.ram_size = ram_size
+        # one test for "misaligned or beyond RAM" when the RAM size is a power of two
+        self.outside = (~(ram_size - 1) & MASK) if ram_size & (ram_size - 1) == 0 else None
 
     def source(self, blocks: list[Block]) -> str:
-        index = {b.pc: i for i, b in enumerate(blocks)}
+        entry = blocks[0].pc
+        blocks = sorted(blocks, key=lambda b: b.pc)
+        self.index = {b.pc: i for i, b in enumerate(blocks)}
         used, written = set(), set()
         for b in blocks:
             for _, _, d in b.insns:
@@ -236,34 +254,49 @@ class RegionCompiler:
         for r in sorted(used):
             w(f"x{r} = R[{r}]")
         w("k = 0")
-        self.index = index
-        page_end = (blocks[0].pc & ~(PAGE_SIZE - 1)) + PAGE_SIZE
-        looping = len(blocks) > 1 or blocks[0].pc in blocks[0].successors(page_end)
-        self.looping = looping
-        if looping:
-            if len(blocks) > 1:
-                w("s = 0")
+        page_end = (entry & ~(PAGE_SIZE - 1)) + PAGE_SIZE
+        self.self_loops = {b.pc for b in blocks if b.pc in b.successors(page_end)}
+        self.looping = len(blocks) > 1
+        if self.looping:
+            w(f"s = {self.index[entry]}")
             w("while True:")
             w.depth += 1
-        for i, b in enumerate(blocks):
-            if len(blocks) > 1:
-                w(f"if s == {i}:")
-                w.depth += 1
-            self.block(w, b)
-            if len(blocks) > 1:
-                w.depth -= 1
+            self.tree(w, blocks, 0, len(blocks))
+        else:
+            self.block(w, blocks[0])
         return "\n".join(w.lines) + "\n"
 
+    def tree(self, w: _Writer, blocks: list[Block], lo: int, hi: int) -> None:
+        if hi - lo == 1:
+            self.block(w, blocks[lo])
+            return
+        mid = (lo + hi) // 2
+        w(f"if s < {mid}:")
+        w.depth += 1
+        self.tree(w, blocks, lo, mid)
+        w.depth -= 1
+        w("else:")
+        w.depth += 1
+        self.tree(w, blocks, mid, hi)
+        w.depth -= 1
+
     def goto(self, w: _Writer, target: int) -> None:
-        if self.looping and target in self.index:
-            if len(self.index) > 1:
-                w(f"s = {self.index[target]}")
+        if target == self.current and self.current in self.self_loops:
             w("continue")
+        elif self.looping and target in self.index:
+            w(f"s = {self.index[target]}")
+            w("break" if self.current in self.self_loops else "continue")
         else:
             w(self.commit)
             w(f"return {target}, k")
 
     def block(self, w: _Writer, b: Block) -> None:
+        self.current = b.pc
+        self.known: dict[int, int] = {}
+        looping = b.pc in self.self_loops
+        if looping:
+            w("while True:")
+            w.depth += 1
         n = len(b.insns)
         add = n - 1 if b.ends_in_system else n
         w(f"if k + {n} > budget:")
@@ -276,11 +309,28 @@ class RegionCompiler:
             if d is None or d.instr.kind in _SYSTEM:
                 w(self.commit)
                 w(f"SYS({pc}, {word}, {done}, budget)")
-                return
+                break
             self.instruction(w, pc, d, done)
-        pc, _, d = b.insns[-1]
-        if d.instr.kind not in _BRANCHES:
-            self.goto(w, pc + 4)
+        else:
+            pc, _, d = b.insns[-1]
+            if d.instr.kind not in _BRANCHES:
+                self.goto(w, pc + 4)
+        if looping:
+            w.depth -= 1
+
+    # --- operands and results, with translation-time constants ------------------------------
+    def src(self, r: int) -> str | int:
+        if r == 0:
+            return 0
+        return self.known.get(r, f"x{r}")
+
+    def assign(self, w: _Writer, rd: int, source: str) -> None:
+        """rd <- source (a Python expression); remembered when it is a constant."""
+        w(f"x{rd} = {source}")
+        if source.isdigit():
+            self.known[rd] = int(source)
+        else:
+            self.known.pop(rd, None)
 
     def instruction(self, w: _Writer, pc: int, d: Decoded, done: str) -> None:
         ins: Instr = d.instr
@@ -288,14 +338,14 @@ class RegionCompiler:
         rd = d.rd
         if kind in ("alu", "alui", "shifti"):
             if rd:
-                b = _reg(d.rs2) if kind == "alu" else d.imm & MASK
-                w(f"x{rd} = {specialize(ins.expr, _reg(d.rs1), b)}")
+                b = self.src(d.rs2) if kind == "alu" else d.imm & MASK
+                self.assign(w, rd, specialize(ins.expr, self.src(d.rs1), b))
         elif kind == "lui":
             if rd:
-                w(f"x{rd} = {(d.imm << 12) & MASK}")
+                self.assign(w, rd, str((d.imm << 12) & MASK))
         elif kind == "auipc":
             if rd:
-                w(f"x{rd} = {(pc + (d.imm << 12)) & MASK}")
+                self.assign(w, rd, str((pc + (d.imm << 12)) & MASK))
         elif kind == "fence":
             pass
         elif kind == "load":
@@ -304,16 +354,19 @@ class RegionCompiler:
             self.store(w, pc, d, done)
         elif kind == "jal":
             if rd:
-                w(f"x{rd} = {(pc + 4) & MASK}")
+                self.assign(w, rd, str((pc + 4) & MASK))
             self.goto(w, (pc + d.imm) & MASK)
         elif kind == "jalr":
-            w(f"t = {specialize('(a + b) & 0xFFFFFFFE', _reg(d.rs1), d.imm & MASK, mask=False)}")
+            w(f"t = {specialize('(a + b) & 0xFFFFFFFE', self.src(d.rs1), d.imm & MASK, mask=False)}")
             if rd:
-                w(f"x{rd} = {(pc + 4) & MASK}")
+                self.assign(w, rd, str((pc + 4) & MASK))
             w(self.commit)
             w("return t, k")
         elif kind == "branch":
-            cond = specialize(ins.expr, _reg(d.rs1), _reg(d.rs2), mask=False)
+            cond = specialize(ins.expr, self.src(d.rs1), self.src(d.rs2), mask=False)
+            if cond in ("True", "False"):
+                self.goto(w, (pc + d.imm) & MASK if cond == "True" else pc + 4)
+                return
             w(f"if {cond}:")
             w.depth += 1
             self.goto(w, (pc + d.imm) & MASK)
@@ -322,50 +375,63 @@ class RegionCompiler:
         else:  # pragma: no cover - the table has no other kinds
             raise AssertionError(kind)
 
-    def _address(self, w: _Writer, d: Decoded) -> None:
-        w(f"a = {specialize('a + b', _reg(d.rs1), d.imm & MASK)}")
+    # --- memory -----------------------------------------------------------------------------
+    def _address(self, w: _Writer, d: Decoded) -> int | None:
+        """Emit ``a = address``; return the address when it is a translation-time constant."""
+        address = specialize("a + b", self.src(d.rs1), d.imm & MASK)
+        w(f"a = {address}")
+        return int(address) if address.isdigit() else None
+
+    def _slow_test(self, width: int, const: int | None, store: bool) -> str | None:
+        """The Python condition sending an access to the slow path (None: never)."""
+        misaligned = f"a & {width - 1}" if width > 1 else None
+        if self.translated:
+            return " or ".join(filter(None, [misaligned, "d is None"]))
+        if store:
+            return " or ".join(filter(None, [misaligned, "not PG[a >> 12]"]))
+        if const is not None:
+            return None if not const & (width - 1) and const + width <= self.ram_size else "True"
+        if self.outside is not None:
+            return f"a & {self.outside | (width - 1)}"
+        return " or ".join(filter(None, [misaligned, f"a >= {self.ram_size}"]))
 
     def load(self, w: _Writer, pc: int, d: Decoded, done: str) -> None:
         width, signed = d.instr.width, d.instr.signed
-        self._address(w, d)
-        misaligned = f"a & {width - 1} or " if width > 1 else ""
+        const = self._address(w, d)
+        self.known.pop(d.rd, None)
         view = {(1, False): "B", (1, True): "Bs", (2, False): "H", (2, True): "Hs", (4, False): "W"}[width, signed]
         shift = {1: "", 2: " >> 1", 4: " >> 2"}[width]
+        where = "(a + d)" if self.translated else "a"
+        value = f"{view}[{where}{shift}]" + (f" & {MASK}" if signed else "")
         if self.translated:
             w("d = TR.get(a >> 12)")
-            w(f"if {misaligned}d is None:")
-            where = "(a + d)"
-        else:
-            w(f"if {misaligned}a >= {self.ram_size}:")
-            where = "a"
+        test = self._slow_test(width, const, store=False)
+        if test is None:
+            if d.rd:
+                w(f"x{d.rd} = {value}")
+            return
         target = f"x{d.rd} = " if d.rd else ""
+        w(f"if {test}:")
         w(f"    {self.commit}")
         w(f"    {target}LD(a, {LOAD_KINDS.index((width, signed))}, {pc}, {d.rd}, {done}, budget)")
         if d.rd:
-            value = f"{view}[{where}{shift}]"
-            if signed:
-                value += f" & {MASK}"
             w("else:")
             w(f"    x{d.rd} = {value}")
 
     def store(self, w: _Writer, pc: int, d: Decoded, done: str) -> None:
         width = d.instr.width
         self._address(w, d)
-        misaligned = f"a & {width - 1} or " if width > 1 else ""
         view = {1: "B", 2: "H", 4: "W"}[width]
         shift = {1: "", 2: " >> 1", 4: " >> 2"}[width]
-        value = _reg(d.rs2)
-        if width < 4 and d.rs2:
-            value = f"{value} & {(1 << 8 * width) - 1}"
+        value = self.src(d.rs2)
+        if width < 4:
+            value = specialize(f"a & {(1 << 8 * width) - 1}", value, 0, mask=False)
+        where = "(a + d)" if self.translated else "a"
         if self.translated:
             w("d = TW.get(a >> 12)")
-            w(f"if {misaligned}d is None:")
-            where = "(a + d)"
-        else:
-            w(f"if {misaligned}not PG[a >> 12]:")
-            where = "a"
+        w(f"if {self._slow_test(width, None, store=True)}:")
         w(f"    {self.commit}")
-        w(f"    ST(a, {_reg(d.rs2)}, {width}, {pc}, {done}, budget)")
+        w(f"    ST(a, {self.src(d.rs2)}, {width}, {pc}, {done}, budget)")
         w("else:")
         w(f"    {view}[{where}{shift}] = {value}")
 
