@@ -438,6 +438,7 @@ class Machine:
             ctx = self._context()
             count, pc = self.count, self.pc
             before = tracer.snapshot(self)
+            fn = None
             try:
                 fn = self._steps[ctx].get(pc) or self._code_for(ctx, pc, True)
                 self.pc, k = fn(self._limit - count)

@@ -233,8 +233,19 @@ class RegionCompiler:
 
     def source(self, blocks: list[Block]) -> str:
         entry = blocks[0].pc
-        blocks = sorted(blocks, key=lambda b: b.pc)
-        self.index = {b.pc: i for i, b in enumerate(blocks)}
+        page_end = (entry & ~(PAGE_SIZE - 1)) + PAGE_SIZE
+        self.blocks = {b.pc: b for b in blocks}
+        predecessors = {b.pc: 0 for b in blocks}
+        predecessors[entry] += 1
+        for b in blocks:
+            for t in set(b.successors(page_end)):
+                if t in predecessors:
+                    predecessors[t] += 1
+        # a block reached from one place only is emitted there, outside the dispatch tree
+        self.inlined = {pc for pc, n in predecessors.items() if n == 1 and pc != entry}
+        self.self_loops = {b.pc for b in blocks if b.pc in b.successors(page_end)}
+        dispatched = sorted((b for b in blocks if b.pc not in self.inlined), key=lambda b: b.pc)
+        self.index = {b.pc: i for i, b in enumerate(dispatched)}
         used, written = set(), set()
         for b in blocks:
             for _, _, d in b.insns:
@@ -254,21 +265,20 @@ class RegionCompiler:
         for r in sorted(used):
             w(f"x{r} = R[{r}]")
         w("k = 0")
-        page_end = (entry & ~(PAGE_SIZE - 1)) + PAGE_SIZE
-        self.self_loops = {b.pc for b in blocks if b.pc in b.successors(page_end)}
-        self.looping = len(blocks) > 1
-        if self.looping:
+        self.loop_pc = None
+        self.looping = len(dispatched) > 1 or bool(self.self_loops)
+        if len(dispatched) > 1:
             w(f"s = {self.index[entry]}")
             w("while True:")
             w.depth += 1
-            self.tree(w, blocks, 0, len(blocks))
+            self.tree(w, dispatched, 0, len(dispatched))
         else:
-            self.block(w, blocks[0])
+            self.block(w, dispatched[0], {})
         return "\n".join(w.lines) + "\n"
 
     def tree(self, w: _Writer, blocks: list[Block], lo: int, hi: int) -> None:
         if hi - lo == 1:
-            self.block(w, blocks[lo])
+            self.block(w, blocks[lo], {})
             return
         mid = (lo + hi) // 2
         w(f"if s < {mid}:")
@@ -281,22 +291,26 @@ class RegionCompiler:
         w.depth -= 1
 
     def goto(self, w: _Writer, target: int) -> None:
-        if target == self.current and self.current in self.self_loops:
+        if target == self.loop_pc:
             w("continue")
-        elif self.looping and target in self.index:
+        elif target in self.inlined:
+            self.block(w, self.blocks[target], dict(self.known))
+        elif len(self.index) > 1 and target in self.index:
             w(f"s = {self.index[target]}")
-            w("break" if self.current in self.self_loops else "continue")
+            w("break" if self.loop_pc is not None else "continue")
         else:
             w(self.commit)
             w(f"return {target}, k")
 
-    def block(self, w: _Writer, b: Block) -> None:
-        self.current = b.pc
-        self.known: dict[int, int] = {}
+    def block(self, w: _Writer, b: Block, known: dict[int, int]) -> None:
+        """Emit block b; ``known`` maps registers to constants at its start."""
         looping = b.pc in self.self_loops
         if looping:
+            self.loop_pc = b.pc
+            known = {}
             w("while True:")
             w.depth += 1
+        self.known = known
         n = len(b.insns)
         add = n - 1 if b.ends_in_system else n
         w(f"if k + {n} > budget:")
@@ -317,6 +331,7 @@ class RegionCompiler:
                 self.goto(w, pc + 4)
         if looping:
             w.depth -= 1
+            self.loop_pc = None
 
     # --- operands and results, with translation-time constants ------------------------------
     def src(self, r: int) -> str | int:
@@ -369,7 +384,9 @@ class RegionCompiler:
                 return
             w(f"if {cond}:")
             w.depth += 1
+            known = dict(self.known)
             self.goto(w, (pc + d.imm) & MASK)
+            self.known = known
             w.depth -= 1
             self.goto(w, pc + 4)
         else:  # pragma: no cover - the table has no other kinds
