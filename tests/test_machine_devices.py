@@ -8,7 +8,7 @@ import io
 import pytest
 
 from isa.machine import CAUSE_BY_NAME as C
-from isa.machine import DEVICE_BITS, PSW_IE, PSW_PIE
+from isa.machine import DEVICE_BITS, PSW_PIE
 from toy32_llvm import build, symbols
 from vmm.machine import ConsoleInput, ConsoleOutput, Machine, load_executable
 
@@ -56,7 +56,7 @@ def test_timer_now_counts_completed_instructions(tmp_path):
 
 
 def test_interrupt_pending_while_ie_is_0_is_taken_right_after_ie_is_set(tmp_path):
-    body = f"""
+    body = """
     li a1, TIMER_LOAD
     li a0, 2
     sw a0, 0(a1)

@@ -50,17 +50,17 @@ class MMU:
 
     def walk(self, pmar: int, vaddr: int, access: int) -> int:
         """The leaf entry for vaddr, read from the page maps in RAM (no permission check)."""
-        mem = self.mem
+        size, words = self.mem.size, self.mem.u32
         root_entry_addr = (pmar & PMAR_ROOT_MASK) + ((vaddr >> 22) << 2)
-        if not mem.contains(root_entry_addr, 4):
+        if root_entry_addr >= size:
             raise TranslationFault(BUS_ERROR)
-        root = mem.read_word(root_entry_addr)
+        root = words[root_entry_addr >> 2]
         if not root & PTE_V or root & _POINTER_FLAGS:
             raise TranslationFault(FAULT_CAUSE[access])
         leaf_addr = (root & PTE_ADDR_MASK) + (((vaddr >> PAGE_SHIFT) & 0x3FF) << 2)
-        if not mem.contains(leaf_addr, 4):
+        if leaf_addr >= size:
             raise TranslationFault(BUS_ERROR)
-        return mem.read_word(leaf_addr)
+        return words[leaf_addr >> 2]
 
     def translate(self, pmar: int, vaddr: int, access: int, user: bool) -> int:
         """The physical address of an allowed access, else TranslationFault."""
@@ -75,10 +75,10 @@ class MMU:
             raise TranslationFault(FAULT_CAUSE[access])
         ppn = (entry & PTE_ADDR_MASK) >> PAGE_SHIFT
         delta = (ppn - vpn) << PAGE_SHIFT
-        if ppn < self.mem.size >> PAGE_SHIFT:
-            if access == READ:
+        if ppn < self.mem.size >> PAGE_SHIFT:   # RAM: let translated code reach it directly
+            if entry & READ:
                 self.read_fast[user][vpn] = delta
-            elif access == WRITE and self.mem.plain[ppn]:
+            if entry & WRITE and self.mem.plain[ppn]:
                 self.write_fast[user][vpn] = delta
         return vaddr + delta
 
