@@ -4,7 +4,8 @@ by qemu-user, must print the same bytes and exit with the same status.
 Hypothesis generates straight-line and looping RV32IM programs (assembled and linked with the
 LLVM tools, so our own assembler is not involved) that compute into registers and memory and
 then write every register out with the write system call. Clang compiles the C programs of
-tests/c at -O0 and -O2 against bench/crt0.c."""
+tests/c at -O0 and -O2 against bench/crt0.c. The in-process runs are also repeated with
+translation on (user mode through an identity page map) to cover the translated fast paths."""
 from __future__ import annotations
 
 import io
@@ -17,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from isa.machine import PAGE_SHIFT, PAGE_SIZE, PMAR_ON, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X
 from toy32_llvm import build, need_tools
 from vmm.machine import ConsoleInput, ConsoleOutput, LinuxSyscalls, Machine, load_executable
 
@@ -38,11 +40,27 @@ def toyvm_cli(elf: Path, stdin: bytes = b"") -> tuple[int, bytes]:
     return done.returncode, done.stdout
 
 
-def toyvm_inprocess(elf: Path, stdin: bytes = b"") -> tuple[int, bytes]:
-    """The same run as `toyvm run --syscalls linux`, without the process start-up."""
+def identity_map(m: Machine) -> None:
+    """Translation on, every page of RAM mapped to itself for user mode (maps at the top of RAM)."""
+    pages = m.mem.size >> PAGE_SHIFT
+    tables = (pages + 1023) // 1024
+    root = m.mem.size - PAGE_SIZE * (tables + 1)
+    for i in range(tables):
+        l2 = root + PAGE_SIZE * (i + 1)
+        m.write_word(root + 4 * i, l2 | PTE_V)
+        for j in range(min(1024, pages - 1024 * i)):
+            m.write_word(l2 + 4 * j, (1024 * i + j) << PAGE_SHIFT | PTE_V | PTE_R | PTE_W | PTE_X | PTE_U)
+    m.set_pmar(root | PMAR_ON)
+
+
+def toyvm_inprocess(elf: Path, stdin: bytes = b"", paged: bool = False) -> tuple[int, bytes]:
+    """The same run as `toyvm run --syscalls linux`, without the process start-up; with
+    ``paged`` the program runs with translation on through an identity map."""
     out = io.BytesIO()
     m = Machine(console_in=ConsoleInput.from_bytes(stdin), console_out=ConsoleOutput(out))
     LinuxSyscalls(m, load_executable(m, str(elf), use_vaddr=True), stderr=io.BytesIO())
+    if paged:
+        identity_map(m)
     stop = m.run(5_000_000)
     assert stop.kind in ("exit", "crash"), stop
     return stop.exit_status, out.getvalue()
@@ -108,7 +126,7 @@ def program(draw):
             + "\n.data\n.p2align 2\nscratch: .space 256\nout: .space 132\n")
 
 
-@settings(max_examples=40, deadline=None, derandomize=True,
+@settings(max_examples=60, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(source=program())
 def test_generated_programs_match_qemu(tmp_path, source):
@@ -116,6 +134,7 @@ def test_generated_programs_match_qemu(tmp_path, source):
     elf = build(tmp_path, source, prelude=False)
     expected = qemu(elf)
     assert toyvm_inprocess(elf) == expected
+    assert toyvm_inprocess(elf, paged=True) == expected
 
 
 # --- clang-compiled C programs --------------------------------------------------------------
@@ -136,6 +155,7 @@ def test_c_programs_match_qemu(tmp_path, source, opt):
     status, out = qemu(elf)
     assert len(out) > 10
     assert toyvm_cli(elf) == (status, out)
+    assert toyvm_inprocess(elf, paged=True) == (status, out)
 
 
 def test_read_syscall_and_brk_match_qemu(tmp_path):
