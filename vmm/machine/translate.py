@@ -34,6 +34,7 @@ SIGN = 0x80000000
 MAX_BLOCK = 64          # instructions in one basic block
 MAX_REGION_BLOCKS = 24
 MAX_REGION_INSNS = 320
+MAX_RETURN_TESTS = 4    # return sites a jalr compares its target with before leaving the region
 # Instructions after which a basic block ends, and those the CPU executes through ``SYS``.
 _BRANCHES = {"branch", "jal", "jalr"}
 _SYSTEM = {"ecall", "ebreak", "priv", "sensitive", "hypercall"}
@@ -156,12 +157,43 @@ class Block:
         d = self.last
         return d is None or d.instr.kind in _SYSTEM
 
-    def successors(self, page_end: int) -> list[int]:
+    def jump_target(self) -> int | None:
+        """Where the jal/jalr ending the block goes, when that is known at translation time
+        (a jalr through a register set by lui/auipc/addi earlier in the block: a call)."""
         pc, _, d = self.insns[-1]
-        if d is None or d.instr.kind in _SYSTEM or d.instr.kind == "jalr":
-            return []
+        if d is None or d.instr.kind not in ("jal", "jalr"):
+            return None
         if d.instr.kind == "jal":
-            targets = [(pc + d.imm) & MASK]
+            return (pc + d.imm) & MASK
+        known = {0: 0}
+        for ipc, _, x in self.insns[:-1]:
+            rd = x.rd if "rd" in x.instr.operands else 0
+            if not rd:
+                continue
+            if x.instr.kind == "lui":
+                known[rd] = (x.imm << 12) & MASK
+            elif x.instr.kind == "auipc":
+                known[rd] = (ipc + (x.imm << 12)) & MASK
+            elif x.instr.mnemonic == "addi" and x.rs1 in known:
+                known[rd] = (known[x.rs1] + x.imm) & MASK
+            else:
+                known.pop(rd, None)
+        return (known[d.rs1] + d.imm) & 0xFFFFFFFE if d.rs1 in known else None
+
+    def return_site(self) -> int | None:
+        """pc + 4 of the call (jal/jalr writing a register) ending the block."""
+        pc, _, d = self.insns[-1]
+        if d is not None and d.instr.kind in ("jal", "jalr") and d.rd:
+            return pc + 4
+        return None
+
+    def successors(self, page_end: int) -> list[int]:
+        """Blocks control can reach next from here (return sites of calls included)."""
+        pc, _, d = self.insns[-1]
+        if d is None or d.instr.kind in _SYSTEM:
+            return []
+        if d.instr.kind in ("jal", "jalr"):
+            targets = [t for t in (self.jump_target(), self.return_site()) if t is not None]
         elif d.instr.kind == "branch":
             targets = [(pc + d.imm) & MASK, pc + 4]
         else:
@@ -242,10 +274,13 @@ class RegionCompiler:
                 if t in predecessors:
                     predecessors[t] += 1
         # a block reached from one place only is emitted there, outside the dispatch tree
-        self.inlined = {pc for pc, n in predecessors.items() if n == 1 and pc != entry}
+        # (a call's return site is also reached by the callee's return: it stays in the tree)
+        returns = {b.return_site() for b in blocks} & set(predecessors)
+        self.inlined = {pc for pc, n in predecessors.items() if n == 1 and pc != entry and pc not in returns}
         self.self_loops = {b.pc for b in blocks if b.pc in b.successors(page_end)}
         dispatched = sorted((b for b in blocks if b.pc not in self.inlined), key=lambda b: b.pc)
         self.index = {b.pc: i for i, b in enumerate(dispatched)}
+        self.returns = sorted(returns)[:MAX_RETURN_TESTS]
         used, written = set(), set()
         for b in blocks:
             for _, _, d in b.insns:
@@ -372,9 +407,19 @@ class RegionCompiler:
                 self.assign(w, rd, str((pc + 4) & MASK))
             self.goto(w, (pc + d.imm) & MASK)
         elif kind == "jalr":
-            w(f"t = {specialize('(a + b) & 0xFFFFFFFE', self.src(d.rs1), d.imm & MASK, mask=False)}")
+            target = specialize("(a + b) & 0xFFFFFFFE", self.src(d.rs1), d.imm & MASK, mask=False)
+            if not target.isdigit():
+                w(f"t = {target}")
             if rd:
                 self.assign(w, rd, str((pc + 4) & MASK))
+            if target.isdigit():
+                self.goto(w, int(target))
+                return
+            for site in self.returns:      # a return to a call site of this region stays inside
+                w(f"if t == {site}:")
+                w.depth += 1
+                self.goto(w, site)
+                w.depth -= 1
             w(self.commit)
             w("return t, k")
         elif kind == "branch":
