@@ -53,11 +53,12 @@ def identity_map(m: Machine) -> None:
     m.set_pmar(root | PMAR_ON)
 
 
-def toyvm_inprocess(elf: Path, stdin: bytes = b"", paged: bool = False) -> tuple[int, bytes]:
+def toyvm_inprocess(elf: Path, stdin: bytes = b"", paged: bool = False,
+                    mem: int = 16 << 20) -> tuple[int, bytes]:
     """The same run as `toyvm run --syscalls linux`, without the process start-up; with
     ``paged`` the program runs with translation on through an identity map."""
     out = io.BytesIO()
-    m = Machine(console_in=ConsoleInput.from_bytes(stdin), console_out=ConsoleOutput(out))
+    m = Machine(mem, console_in=ConsoleInput.from_bytes(stdin), console_out=ConsoleOutput(out))
     LinuxSyscalls(m, load_executable(m, str(elf), use_vaddr=True), stderr=io.BytesIO())
     if paged:
         identity_map(m)
@@ -135,6 +136,7 @@ def test_generated_programs_match_qemu(tmp_path, source):
     expected = qemu(elf)
     assert toyvm_inprocess(elf) == expected
     assert toyvm_inprocess(elf, paged=True) == expected
+    assert toyvm_inprocess(elf, mem=12 << 20) == expected     # RAM size not a power of two
 
 
 # --- clang-compiled C programs --------------------------------------------------------------

@@ -260,8 +260,8 @@ class RegionCompiler:
     def __init__(self, translated: bool, ram_size: int):
         self.translated = translated
         self.ram_size = ram_size
-        # one test for "misaligned or beyond RAM" when the RAM size is a power of two
-        self.outside = (~(ram_size - 1) & MASK) if ram_size & (ram_size - 1) == 0 else None
+        # one test for "misaligned or outside RAM" when the RAM size is a power of two
+        self.power_of_two = ram_size & (ram_size - 1) == 0
 
     def source(self, blocks: list[Block]) -> str:
         entry = blocks[0].pc
@@ -348,11 +348,13 @@ class RegionCompiler:
         self.known = known
         n = len(b.insns)
         add = n - 1 if b.ends_in_system else n
-        w(f"if k + {n} > budget:")
-        w(f"    {self.commit}")
-        w(f"    return {b.pc}, k")
         if add:
             w(f"k += {add}")
+        w(f"if k > budget{f' - {n - add}' if n - add else ''}:")
+        if add:
+            w(f"    k -= {add}")
+        w(f"    {self.commit}")
+        w(f"    return {b.pc}, k")
         for j, (pc, word, d) in enumerate(b.insns):
             done = f"k - {add - j}" if add - j else "k"
             if d is None or d.instr.kind in _SYSTEM:
@@ -438,62 +440,67 @@ class RegionCompiler:
             raise AssertionError(kind)
 
     # --- memory -----------------------------------------------------------------------------
-    def _address(self, w: _Writer, d: Decoded) -> int | None:
-        """Emit ``a = address``; return the address when it is a translation-time constant."""
-        address = specialize("a + b", self.src(d.rs1), d.imm & MASK)
-        w(f"a = {address}")
-        return int(address) if address.isdigit() else None
+    def _address(self, w: _Writer, d: Decoded) -> tuple[str, str, int | None]:
+        """The effective address: (name to test and index with, its value for the slow path,
+        the address when it is a translation-time constant). The sum is left unmasked (it may
+        be negative or above 2**32): every fast-path test rejects such values, and the slow
+        path gets it reduced."""
+        base = self.src(d.rs1)
+        if isinstance(base, int):
+            const = (base + d.imm) & MASK
+            return str(const), str(const), const
+        if d.imm == 0:
+            return base, base, None
+        w(f"a = {base} {'+' if d.imm > 0 else '-'} {abs(d.imm)}")
+        return "a", f"a & {MASK}", None
 
-    def _slow_test(self, width: int, const: int | None, store: bool) -> str | None:
-        """The Python condition sending an access to the slow path (None: never)."""
-        misaligned = f"a & {width - 1}" if width > 1 else None
+    def _slow_test(self, a: str, width: int, store: bool) -> str:
+        """The Python condition sending an access at address ``a`` to the slow path."""
+        misaligned = f"{a} & {width - 1}" if width > 1 else ""
         if self.translated:
             return " or ".join(filter(None, [misaligned, "d is None"]))
-        if store:
-            return " or ".join(filter(None, [misaligned, "not PG[a >> 12]"]))
-        if const is not None:
-            return None if not const & (width - 1) and const + width <= self.ram_size else "True"
-        if self.outside is not None:
-            return f"a & {self.outside | (width - 1)}"
-        return " or ".join(filter(None, [misaligned, f"a >= {self.ram_size}"]))
+        if self.power_of_two:       # misaligned, negative, or beyond RAM: one test
+            test = f"{a} & {-self.ram_size | (width - 1)}"
+        else:
+            test = " or ".join(filter(None, [misaligned, f"not 0 <= {a} < {self.ram_size}"]))
+        return f"{test} or not PG[{a} >> 12]" if store else test
 
     def load(self, w: _Writer, pc: int, d: Decoded, done: str) -> None:
         width, signed = d.instr.width, d.instr.signed
-        const = self._address(w, d)
+        a, slow_a, const = self._address(w, d)
         self.known.pop(d.rd, None)
         view = {(1, False): "B", (1, True): "Bs", (2, False): "H", (2, True): "Hs", (4, False): "W"}[width, signed]
         shift = {1: "", 2: " >> 1", 4: " >> 2"}[width]
-        where = "(a + d)" if self.translated else "a"
+        where = f"({a} + d)" if self.translated else a
         value = f"{view}[{where}{shift}]" + (f" & {MASK}" if signed else "")
         if self.translated:
-            w("d = TR.get(a >> 12)")
-        test = self._slow_test(width, const, store=False)
-        if test is None:
+            w(f"d = TR.get({a} >> 12)")
+        elif const is not None and not const & (width - 1) and const + width <= self.ram_size:
             if d.rd:
                 w(f"x{d.rd} = {value}")
             return
         target = f"x{d.rd} = " if d.rd else ""
-        w(f"if {test}:")
+        w(f"if {self._slow_test(a, width, store=False)}:")
         w(f"    {self.commit}")
-        w(f"    {target}LD(a, {LOAD_KINDS.index((width, signed))}, {pc}, {d.rd}, {done}, budget)")
+        w(f"    {target}LD({slow_a}, {LOAD_KINDS.index((width, signed))}, {pc}, {d.rd}, {done}, budget)")
         if d.rd:
             w("else:")
             w(f"    x{d.rd} = {value}")
 
     def store(self, w: _Writer, pc: int, d: Decoded, done: str) -> None:
         width = d.instr.width
-        self._address(w, d)
+        a, slow_a, _ = self._address(w, d)
         view = {1: "B", 2: "H", 4: "W"}[width]
         shift = {1: "", 2: " >> 1", 4: " >> 2"}[width]
         value = self.src(d.rs2)
         if width < 4:
             value = specialize(f"a & {(1 << 8 * width) - 1}", value, 0, mask=False)
-        where = "(a + d)" if self.translated else "a"
+        where = f"({a} + d)" if self.translated else a
         if self.translated:
-            w("d = TW.get(a >> 12)")
-        w(f"if {self._slow_test(width, None, store=True)}:")
+            w(f"d = TW.get({a} >> 12)")
+        w(f"if {self._slow_test(a, width, store=True)}:")
         w(f"    {self.commit}")
-        w(f"    ST(a, {self.src(d.rs2)}, {width}, {pc}, {done}, budget)")
+        w(f"    ST({slow_a}, {self.src(d.rs2)}, {width}, {pc}, {done}, budget)")
         w("else:")
         w(f"    {view}[{where}{shift}] = {value}")
 
