@@ -39,13 +39,14 @@ from .errors import EXIT_CRASH, Stop, cause_name, crash_report
 from .memory import PhysicalMemory
 from .mmu import EXEC, MMU, READ, WRITE, TranslationFault
 from .stats import Stats
-from .translate import LOAD_KINDS, RegionCompiler, RegionExit, compile_region, find_region
+from .translate import LOAD_KINDS, RegionBail, RegionCompiler, RegionExit, compile_region, find_region
 
 MASK = 0xFFFFFFFF
 DEVICE_PAGE = DEVICE_BASE >> PAGE_SHIFT
 C = CAUSE_BY_NAME
 CONSOLE_POLL = 10_000   # instructions between polls of an interactive console for CONSOLE
 _EXIT = RegionExit()
+_BAIL = RegionBail()
 
 
 class Machine:
@@ -69,6 +70,7 @@ class Machine:
         self._limit = 0                      # the dispatcher's next event (instruction count)
         self._accounted = 0
         self._last_trap_count = -1
+        self._bailed = False                 # a region left an instruction for single-stepping
         # translated code: per context (2*translation on + user), entry pc -> function
         self._regions: list[dict] = [{} for _ in range(4)]
         self._steps: list[dict] = [{} for _ in range(4)]
@@ -167,7 +169,8 @@ class Machine:
         mem, user = self.mem, ctx & 1
         return dict(R=self.regs, W=mem.u32, H=mem.u16, Hs=mem.s16, B=mem.u8, Bs=mem.s8, PG=mem.plain,
                     TR=self.mmu.read_fast[user], TW=self.mmu.write_fast[user],
-                    LD=self._load_slow, ST=self._store_slow, SYS=self._system, **HELPERS)
+                    LD=self._load_or_bail, ST=self._store_or_bail, LDX=self._load_slow,
+                    STX=self._store_slow, SYS=self._system, BAIL=RegionBail, **HELPERS)
 
     def _code_for(self, ctx: int, vpc: int, single: bool):
         """The translated function at vpc in context ctx (fetch faults trap and raise)."""
@@ -190,7 +193,7 @@ class Machine:
             delta = ppc - vpc
             u32 = self.mem.u32
             blocks = find_region(lambda va: u32[(va + delta) >> 2], vpc, single)
-            source = RegionCompiler(bool(ctx & 2), self.mem.size).source(blocks)
+            source = RegionCompiler(bool(ctx & 2), self.mem.size, single).source(blocks)
             fn = compile_region(source, self._namespaces[ctx], f"<region {vpc:08x}>")
             if single:
                 fn.word = blocks[0].insns[0][1]
@@ -255,6 +258,44 @@ class Machine:
         if width != 4:
             self._fault(C["BUS_ERROR"], a, pc, done, budget)
         return self._limit - budget + done
+
+    def _bail(self, pc: int, done: int, budget: int) -> None:
+        self.count = self._limit - budget + done
+        self.pc = pc
+        self._bailed = True
+        raise _BAIL
+
+    def _ram_address(self, a: int, width: int, access: int) -> int:
+        """The physical address of a plain RAM access at a, or -1 (misaligned, fault, no RAM)."""
+        if a & (width - 1):
+            return -1
+        if self.pmar & PMAR_ON:
+            try:
+                a = self.mmu.translate(self.pmar, a, access, bool(self.psw & PSW_U))
+            except TranslationFault:
+                return -1
+        return a if a + width <= self.mem.size else -1
+
+    def _load_or_bail(self, a: int, kind: int, pc: int, done: int, budget: int) -> int:
+        """A load the fast path missed, inside a region: RAM is read here, anything else bails."""
+        width, signed = LOAD_KINDS[kind]
+        p = self._ram_address(a, width, READ)
+        if p < 0:
+            self._bail(pc, done, budget)
+        mem = self.mem
+        if width == 4:
+            return mem.u32[p >> 2]
+        if width == 2:
+            return (mem.s16 if signed else mem.u16)[p >> 1] & MASK
+        return (mem.s8 if signed else mem.u8)[p] & MASK
+
+    def _store_or_bail(self, a: int, value: int, width: int, pc: int, done: int, budget: int) -> None:
+        """A store the fast path missed, inside a region: plain RAM is written here, anything
+        else (faults, devices, pages holding translated code) bails."""
+        p = self._ram_address(a, width, WRITE)
+        if p < 0 or not self.mem.plain[p >> PAGE_SHIFT]:
+            self._bail(pc, done, budget)
+        self.mem.ram[p:p + width] = (value & ((1 << 8 * width) - 1)).to_bytes(width, "little")
 
     def _load_slow(self, a: int, kind: int, pc: int, rd: int, done: int, budget: int) -> int:
         width, signed = LOAD_KINDS[kind]
@@ -407,6 +448,15 @@ class Machine:
             if self.stopped is not None:
                 return
             ctx = self._context()
+            if self._bailed:       # the instruction a region left: run it alone, precisely
+                self._bailed = False
+                try:
+                    fn = self._steps[ctx].get(self.pc) or self._code_for(ctx, self.pc, True)
+                    self.pc, k = fn(self._limit - self.count)
+                    self.count += k
+                except RegionExit:
+                    pass
+                continue
             regions = self._regions[ctx]
             count, limit, pc = self.count, self._limit, self.pc
             try:
@@ -426,7 +476,7 @@ class Machine:
                     if single:
                         self.pc, k = fn(limit - count)
                         self.count = count + k
-            except RegionExit:
+            except (RegionExit, RegionBail):
                 pass
 
     def _run_traced(self) -> None:

@@ -9,10 +9,11 @@ number, so a hot loop runs without leaving the function.
 Protocol: ``region(budget) -> (next_pc, completed)``. The region never completes more than
 ``budget`` instructions: before each block it checks the block fits, else returns with what it
 has done (0 at the entry tells the CPU to single-step). Memory accesses take an inline fast path
-(RAM, aligned, fast map hit) and otherwise call the CPU's slow helpers with the registers
-written back first, so a fault is precise. Helpers that change machine state (traps, device
-access, system instructions, stores onto code) set the CPU's pc and count themselves and raise
-``RegionExit``.
+(RAM, aligned, fast map hit) and otherwise call a CPU helper: in a region of many instructions
+the helper finishes a plain RAM access (a TLB miss) itself and bails out (``RegionBail``) for
+anything else, and the region writes its registers back on the way out; a one-instruction
+region (single-stepping) writes its registers back first and calls the precise helpers, which
+trap, touch devices and drop overwritten code. Helpers set the CPU's pc and count themselves.
 
 Code generated for translation off indexes RAM directly by physical address; with translation
 on it consults the fast maps of the mode the region was compiled for (the CPU keys regions by
@@ -21,6 +22,8 @@ translation on/off and mode).
 from __future__ import annotations
 
 import ast
+import copy
+import operator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -42,13 +45,28 @@ LOAD_KINDS = ((1, False), (1, True), (2, False), (2, True), (4, False))   # (wid
 
 
 class RegionExit(Exception):
-    """Raised by the CPU's slow helpers when control must return to the dispatcher."""
+    """Raised by the CPU's helpers when control must return to the dispatcher, after they
+    have acted on committed registers (system instructions, precise memory accesses)."""
+
+
+class RegionBail(Exception):
+    """Raised by the memory helpers of a multi-instruction region when an access needs more
+    than RAM (a fault, a device, translated code): the region writes its registers back and
+    re-raises, and the CPU runs that instruction again, alone and precisely."""
 
 
 # --- semantic expressions ------------------------------------------------------------------
 @lru_cache(maxsize=None)
 def _parsed(expr: str) -> ast.expr:
     return ast.parse(expr, mode="eval").body
+
+
+_OPERATORS = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.BitAnd: operator.and_,
+    ast.BitOr: operator.or_, ast.BitXor: operator.xor, ast.LShift: operator.lshift,
+    ast.RShift: operator.rshift, ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt,
+    ast.GtE: operator.ge, ast.Eq: operator.eq, ast.NotEq: operator.ne,
+}
 
 
 def _const(node: ast.AST) -> int | None:
@@ -76,9 +94,9 @@ class _Specialize(ast.NodeTransformer):
             right = ast.BinOp(right.args[0], ast.BitXor(), ast.Constant(SIGN))
             node = ast.Compare(left, node.ops, [right])
         node = self.generic_visit(node)
-        if _const(node.left) is not None and _const(node.comparators[0]) is not None:
-            folded = ast.fix_missing_locations(ast.Expression(node))
-            return ast.Constant(eval(compile(folded, "<fold>", "eval")))
+        left, right = _const(node.left), _const(node.comparators[0])
+        if left is not None and right is not None:
+            return ast.Constant(_OPERATORS[type(node.ops[0])](left, right))
         return node
 
     def visit_Call(self, node: ast.Call) -> ast.expr:
@@ -101,8 +119,7 @@ class _Specialize(ast.NodeTransformer):
         node = self.generic_visit(node)
         left, right = _const(node.left), _const(node.right)
         if left is not None and right is not None:
-            folded = ast.fix_missing_locations(ast.Expression(node))
-            return ast.Constant(eval(compile(folded, "<fold>", "eval")))
+            return ast.Constant(_OPERATORS[type(node.op)](left, right))
         neutral = isinstance(node.op, (ast.Add, ast.Sub, ast.BitOr, ast.BitXor, ast.LShift, ast.RShift))
         if neutral and right == 0:
             return node.left
@@ -128,11 +145,12 @@ def _in_range(node: ast.AST) -> bool:
     return False
 
 
+@lru_cache(maxsize=1 << 14)
 def specialize(expr: str, a: str | int, b: str | int, mask: bool = True) -> str:
     """Python source of ``expr`` with operands a and b (local names or constants)."""
     def operand(x):
         return ast.Constant(x) if isinstance(x, int) else ast.Name(x, ast.Load())
-    tree = _Specialize(operand(a), operand(b)).visit(ast.parse(ast.unparse(_parsed(expr)), mode="eval").body)
+    tree = _Specialize(operand(a), operand(b)).visit(copy.deepcopy(_parsed(expr)))
     if mask:
         value = _const(tree)
         if value is not None:
@@ -257,9 +275,10 @@ class RegionCompiler:
     ``lui``/``addi`` address pair costs nothing and accesses to fixed addresses lose their checks.
     """
 
-    def __init__(self, translated: bool, ram_size: int):
+    def __init__(self, translated: bool, ram_size: int, single: bool = False):
         self.translated = translated
         self.ram_size = ram_size
+        self.single = single      # one instruction: precise helpers, registers written back first
         # one test for "misaligned or outside RAM" when the RAM size is a power of two
         self.power_of_two = ram_size & (ram_size - 1) == 0
 
@@ -302,13 +321,22 @@ class RegionCompiler:
         w("k = 0")
         self.loop_pc = None
         self.looping = len(dispatched) > 1 or bool(self.self_loops)
+        if not self.single:
+            w("try:")
+            w.depth += 1
         if len(dispatched) > 1:
             w(f"s = {self.index[entry]}")
             w("while True:")
             w.depth += 1
             self.tree(w, dispatched, 0, len(dispatched))
+            w.depth -= 1
         else:
             self.block(w, dispatched[0], {})
+        if not self.single:
+            w.depth -= 1
+            w("except BAIL:")
+            w(f"    {self.commit}")
+            w("    raise")
         return "\n".join(w.lines) + "\n"
 
     def tree(self, w: _Writer, blocks: list[Block], lo: int, hi: int) -> None:
@@ -480,9 +508,13 @@ class RegionCompiler:
                 w(f"x{d.rd} = {value}")
             return
         target = f"x{d.rd} = " if d.rd else ""
+        kind = LOAD_KINDS.index((width, signed))
         w(f"if {self._slow_test(a, width, store=False)}:")
-        w(f"    {self.commit}")
-        w(f"    {target}LD({slow_a}, {LOAD_KINDS.index((width, signed))}, {pc}, {d.rd}, {done}, budget)")
+        if self.single:
+            w(f"    {self.commit}")
+            w(f"    {target}LDX({slow_a}, {kind}, {pc}, {d.rd}, {done}, budget)")
+        else:
+            w(f"    {target}LD({slow_a}, {kind}, {pc}, {done}, budget)")
         if d.rd:
             w("else:")
             w(f"    x{d.rd} = {value}")
@@ -499,8 +531,9 @@ class RegionCompiler:
         if self.translated:
             w(f"d = TW.get({a} >> 12)")
         w(f"if {self._slow_test(a, width, store=True)}:")
-        w(f"    {self.commit}")
-        w(f"    ST({slow_a}, {self.src(d.rs2)}, {width}, {pc}, {done}, budget)")
+        if self.single:
+            w(f"    {self.commit}")
+        w(f"    {'STX' if self.single else 'ST'}({slow_a}, {self.src(d.rs2)}, {width}, {pc}, {done}, budget)")
         w("else:")
         w(f"    {view}[{where}{shift}] = {value}")
 
