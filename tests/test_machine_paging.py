@@ -254,3 +254,25 @@ again:
         stop = m.run(100_000)
     assert stop.kind == "halt"
     assert m.regs[8] == 1 + 10 + 10
+
+
+def test_data_beside_code_in_one_page_does_not_retranslate_the_code(tmp_path):
+    body = """
+    li s1, 5000
+loop:
+    la t0, counter
+    lw t1, 0(t0)
+    addi t1, t1, 3
+    sw t1, 0(t0)                # a store into the page holding this loop
+    addi s1, s1, -1
+    bnez s1, loop
+    lw s0, 0(t0)
+    halt
+counter: .word 0
+"""
+    elf = build(tmp_path, ".text\n.globl _start\n_start:\n" + body)
+    m = Machine()
+    m.pc = load_executable(m, str(elf)).entry
+    m.run(100_000)
+    assert m.regs[8] == 15000
+    assert m.stats.translations < 10

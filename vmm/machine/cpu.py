@@ -29,7 +29,7 @@ from __future__ import annotations
 import time
 
 from isa import decode
-from isa.machine import (CAUSE_BY_NAME, DEFAULT_RAM_SIZE, DEVICE_BASE, INTERRUPT_BIT, PAGE_SHIFT,
+from isa.machine import (CAUSE_BY_NAME, DEFAULT_RAM_SIZE, DEVICE_BASE, INTERRUPT_BIT, PAGE_SHIFT, PAGE_SIZE,
                          PMAR_ON, PMAR_ROOT_MASK, PSW_IE, PSW_PIE, PSW_PU, PSW_U, PSW_WRITABLE,
                          SR_NAMES)
 from isa.semantics import HELPERS
@@ -75,7 +75,8 @@ class Machine:
         self._regions: list[dict] = [{} for _ in range(4)]
         self._steps: list[dict] = [{} for _ in range(4)]
         self._compiled: dict[tuple, object] = {}
-        self._page_code: dict[int, set] = {}
+        self._page_code: dict[int, set] = {}        # physical page -> keys of its translations
+        self._code_words: dict[int, bytearray] = {}  # physical page -> 1 per word translated
         self._namespaces = [self._namespace(ctx) for ctx in range(4)]
 
     # --- state access --------------------------------------------------------------------
@@ -155,7 +156,13 @@ class Machine:
         for ppn in pages:
             self._invalidate_page(ppn)
 
+    def _writes_code(self, p: int) -> bool:
+        """Does a store at physical p overwrite a translated instruction?"""
+        words = self._code_words.get(p >> PAGE_SHIFT)
+        return words is not None and words[(p & 0xFFF) >> 2]
+
     def _invalidate_page(self, ppn: int) -> None:
+        self._code_words.pop(ppn, None)
         for key in self._page_code.pop(ppn, ()):
             fn = self._compiled.pop(key)
             ctx, vpc, _, single = key
@@ -197,8 +204,13 @@ class Machine:
             fn = compile_region(source, self._namespaces[ctx], f"<region {vpc:08x}>")
             if single:
                 fn.word = blocks[0].insns[0][1]
+            self.stats.translations += 1
             self._compiled[key] = fn
             self._page_code.setdefault(ppn, set()).add(key)
+            words = self._code_words.setdefault(ppn, bytearray(PAGE_SIZE >> 2))
+            for block in blocks:
+                for pc, _, _ in block.insns:
+                    words[(pc & 0xFFF) >> 2] = 1
             if self.mem.plain[ppn]:
                 self.mem.plain[ppn] = 0
                 self.mmu.forget_writable(ppn)
@@ -293,7 +305,7 @@ class Machine:
         """A store the fast path missed, inside a region: plain RAM is written here, anything
         else (faults, devices, pages holding translated code) bails."""
         p = self._ram_address(a, width, WRITE)
-        if p < 0 or not self.mem.plain[p >> PAGE_SHIFT]:
+        if p < 0 or self._writes_code(p):
             self._bail(pc, done, budget)
         self.mem.ram[p:p + width] = (value & ((1 << 8 * width) - 1)).to_bytes(width, "little")
 
@@ -326,7 +338,7 @@ class Machine:
         p = self._translate_data(a, WRITE, pc, done, budget)
         mem = self.mem
         if p + width <= mem.size:
-            code = not mem.plain[p >> PAGE_SHIFT]
+            code = self._writes_code(p)
             if code:
                 self._invalidate_page(p >> PAGE_SHIFT)
             mem.ram[p:p + width] = (value & ((1 << 8 * width) - 1)).to_bytes(width, "little")

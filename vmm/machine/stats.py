@@ -11,6 +11,7 @@ class Stats:
     instructions: list[int] = field(default_factory=lambda: [0, 0])   # [kernel, user]
     traps: dict[int, int] = field(default_factory=dict)
     wall: float = 0.0
+    translations: int = 0        # regions translated (again after code was overwritten)
 
     def report(self, machine) -> str:
         total = sum(self.instructions)
@@ -27,7 +28,7 @@ class Stats:
         lines += [
             f"TLB misses        {machine.mmu.misses:>14,}",
             f"TLB flushes       {machine.mmu.flushes:>14,}",
-            f"translated code   {len(machine._compiled):>14,} regions",
+            f"regions translated{self.translations:>14,}",
             f"wall time         {self.wall:>14.3f} s",
             f"speed             {mips:>14.2f} MIPS",
         ]
