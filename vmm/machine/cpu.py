@@ -450,8 +450,8 @@ class Machine:
         limit = self._stop_at if self._stop_at is not None else 1 << 62
         if dev.timer_deadline is not None:
             limit = min(limit, dev.timer_deadline)
-        if console_irq and self.psw & PSW_IE and not dev.console_in.at_eof():
-            limit = min(limit, count + CONSOLE_POLL)
+        if console_irq and self.psw & PSW_IE and dev.console_in.interactive and not dev.console_in.at_eof():
+            limit = min(limit, count + CONSOLE_POLL)   # a terminal can get input at any time
         self._limit = max(limit, count + 1) if self.stopped is None else count
 
     def _run_fast(self) -> None:
