@@ -15,8 +15,8 @@ import click
 
 from isa.machine import DEFAULT_RAM_SIZE
 
-from .machine import (EXIT_LIMIT, EXIT_LOAD_ERROR, ConsoleInput, ConsoleOutput, LinuxSyscalls, LoadError,
-                      Machine, Tracer, crash_report, load_executable)
+from .machine import (EXIT_LIMIT, EXIT_LOAD_ERROR, ConsoleInput, ConsoleOutput, Image, LinuxSyscalls,
+                      LoadError, Machine, Tracer, crash_report, load_executable)
 
 EXIT_INTERNAL = 70
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
@@ -96,6 +96,13 @@ def main():
 def run(program, trace, trace_file, stats, max_instructions, input_path, syscalls, mem, base, hw_assist):
     """Run PROGRAM (ELF, or a flat binary with --base) on a fresh TOY32 machine."""
     machine = build_machine(mem, hw_assist, input_path)
+    load_program(machine, program, base, syscalls)
+    sys.exit(run_machine(machine, trace or trace_file, trace_file, stats, max_instructions))
+
+
+def load_program(machine: Machine, program: str, base: int | None, syscalls: str | None) -> Image:
+    """The load step: the executable into RAM and the machine ready at its entry point (with
+    --syscalls linux, as a user process). An executable that does not load ends the command."""
     try:
         image = load_executable(machine, program, base, use_vaddr=syscalls == "linux")
     except LoadError as e:
@@ -105,18 +112,27 @@ def run(program, trace, trace_file, stats, max_instructions, input_path, syscall
         LinuxSyscalls(machine, image)
     else:
         machine.pc = image.entry
+    return image
+
+
+def run_machine(machine: Machine, trace: bool, trace_file: str | None, stats: bool,
+                max_instructions: int | None) -> int:
+    """Run to the end, print the report the end calls for; the exit status."""
     trace_out = None
-    if trace or trace_file:
-        trace_out = open(trace_file, "w") if trace_file else sys.stderr
+    if trace:
+        try:
+            trace_out = open(trace_file, "w") if trace_file else sys.stderr
+        except OSError as e:
+            raise click.BadParameter(f"{trace_file}: {e.strerror}", param_hint="--trace-file")
         machine.tracer = Tracer(trace_out)
     try:
         stop = machine.run(max_instructions)
     except KeyboardInterrupt:
         click.echo(crash_report(machine, "interrupted"), err=True)
-        sys.exit(130)
+        return 130
     except Exception as e:   # a machine bug: still a report, not a traceback
         click.echo(crash_report(machine, f"internal error: {type(e).__name__}: {e}"), err=True)
-        sys.exit(EXIT_INTERNAL)
+        return EXIT_INTERNAL
     finally:
         if trace_out is not None and trace_out is not sys.stderr:
             trace_out.close()
@@ -124,10 +140,10 @@ def run(program, trace, trace_file, stats, max_instructions, input_path, syscall
         sys.stderr.write(machine.stats.report(machine))
     if stop.kind == "limit":
         click.echo(crash_report(machine, f"stopped: --max-instructions {max_instructions} reached"), err=True)
-        sys.exit(EXIT_LIMIT)
+        return EXIT_LIMIT
     if stop.message:
         click.echo(stop.message, err=True)
-    sys.exit(stop.exit_status)
+    return stop.exit_status
 
 
 if __name__ == "__main__":
