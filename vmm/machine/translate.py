@@ -4,7 +4,7 @@ A *region* is the code reachable from an entry pc through direct branches and ju
 page: a few basic blocks. It becomes one Python function whose registers live in locals, whose
 arithmetic is the instruction table's semantic ``expr`` strings with operands substituted and
 constants folded, and whose control flow between its own blocks is a ``while`` loop over a block
-number, so a hot loop runs without leaving the function.
+number (details in ``RegionCompiler``), so a hot loop runs without leaving the function.
 
 Protocol: ``region(budget) -> (next_pc, completed)``. The region never completes more than
 ``budget`` instructions: before each block it checks the block fits, else returns with what it
@@ -268,9 +268,12 @@ def _reg(n: int) -> str | int:
 class RegionCompiler:
     """Emits the Python source of a region for one context (translation on/off, ram size).
 
-    Layout: blocks in address order inside ``while True``; a binary tree of comparisons on the
-    block number ``s`` selects the block to run, and a block that branches back to itself (a
-    tight loop) runs as an inner ``while`` without going through the tree. Within a block,
+    Layout: a block reached from one place only is emitted in line at that place; the others,
+    in address order inside ``while True``, are selected by a binary tree of comparisons on the
+    block number ``s``, and a block that branches back to itself (a tight loop) runs as an inner
+    ``while`` without going through the tree. A call whose target is known (``jal``, or
+    ``auipc``+``jalr``) is a jump inside the region, and a ``jalr`` compares its target with the
+    region's return sites before leaving, so recursion stays in one function. Within a block,
     registers holding constants known at translation time are folded into what follows, so a
     ``lui``/``addi`` address pair costs nothing and accesses to fixed addresses lose their checks.
     """
