@@ -1,0 +1,592 @@
+"""The first pass: statements to an ObjectFile (sections of bytes, symbols, fixups).
+
+Every statement is sized here, so every label gets its section offset in this one pass.
+Operands whose value is already known (constants, earlier .equ symbols, differences of
+labels in one section) are encoded right away; the rest become fixups that the linker
+fills in once the layout is final. Macros, .rept and .if are expanded here too.
+
+Errors do not stop the pass: each is recorded and the next statement is assembled.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+import re
+
+from isa import BY_MNEMONIC, PREDEFINED_VALUES
+from isa.machine import REGISTERS
+
+from . import encoding as enc
+from .errors import Diagnostic, Expansion, Position, Source
+from .expr import (Binary, Context, ExprError, KeywordArg, LocalRef, Mem, Name, NotYet, Paren,
+                   Reloc, Str, TypeName, Unary, evaluate)
+from .objfile import BSS, NOALLOC, TEXT, Fixup, ObjectFile, Section, section_kind
+from .parser import ASSIGN, INSTR, LABEL, LOCAL_LABEL, MACRO, Stmt, parse, unescape
+from .positions import operand_position
+
+NOP = enc.encode("addi")  # addi x0, x0, 0
+MAX_MACRO_DEPTH = 100
+MAX_INCLUDE_DEPTH = 30
+
+
+class AsmError(Exception):
+    """A problem with one statement. ``at``: an operand index of the statement, a token of
+    it (a ``str`` with a column), or None for the statement itself."""
+
+    def __init__(self, message: str, at=None, notes: list[Diagnostic] | None = None):
+        super().__init__(message)
+        self.at = at
+        self.notes = notes or []
+
+
+def position(stmt: Stmt, at=None) -> Position:
+    if isinstance(at, int):
+        return operand_position(stmt, at)
+    if at is not None and getattr(at, "column", None) is not None:
+        return Position(stmt.source, stmt.line, at.column)
+    return stmt.pos
+
+
+class _FirstPass(Context):
+    """Expression context of the first pass: labels are section offsets."""
+
+    def __init__(self, asm: "Assembler"):
+        self.asm = asm
+        self.pc = 0
+        self.section: Section | None = None
+
+    def symbol(self, name):
+        if name == ".":
+            return self.pc, self.section
+        sym = self.asm.obj.symbols.get(name)
+        if sym is not None and sym.pos is not None:
+            if sym.expr is not None:
+                raise NotYet
+            return sym.value, sym.section
+        value = PREDEFINED_VALUES.get(name)
+        if value is not None:
+            return value, None
+        raise NotYet
+
+
+class Macro:
+    def __init__(self, name: str, params: list[tuple[str, str | None, str]], body: str,
+                 source: Source, line: int):
+        self.name = name
+        self.params = params  # (name, default, qualifier "" / "req" / "vararg")
+        self.body = body
+        self.source = source
+        self.line = line
+
+
+_MACRO_ARG = re.compile(r"\\(@|\(\)|[A-Za-z_][A-Za-z0-9_]*)")
+_PARAM = re.compile(r"([A-Za-z_.$][A-Za-z0-9_.$]*)\s*(?::\s*(req|vararg))?\s*(?:=\s*(.*))?$", re.S)
+
+
+class Assembler:
+    """Assembles one source file (with what it includes) into an ObjectFile."""
+
+    def __init__(self, name: str, *, listing: bool = False, include_dirs=()):
+        self.obj = ObjectFile(name)
+        self.diagnostics: list[Diagnostic] = []
+        self.listing = listing
+        self.include_dirs = list(include_dirs)
+        self.ctx = _FirstPass(self)
+        self.macros: dict[str, Macro] = {}
+        self.local_counts: dict[str, int] = {}
+        self.expansions = 0
+        self.depth = 0
+        self.include_depth = 0
+        self.section_stack: list[Section] = []
+        self.previous: Section | None = None
+        self.section = self._switch(".text", None, False)
+        self.first_code: tuple[Section, int] | None = None
+        self.ended = False
+
+    # --- driver --------------------------------------------------------------------------------
+    def assemble(self, source: Source) -> ObjectFile:
+        self.obj.sources.append(source)
+        self._run_source(source)
+        return self.obj
+
+    def _run_source(self, source: Source) -> None:
+        stmts, errors = parse(source)
+        self.diagnostics += errors
+        self.run(stmts)
+
+    def error(self, message: str, pos: Position | None, notes=None) -> None:
+        self.diagnostics.append(Diagnostic("error", message, pos, notes or []))
+
+    def warning(self, message: str, pos: Position | None) -> None:
+        self.diagnostics.append(Diagnostic("warning", message, pos))
+
+    def run(self, stmts: list[Stmt]) -> None:
+        """Assemble statements in order. A .rept body is gathered up to its .endr and then
+        replayed; .if blocks are skipped while their condition is false."""
+        handlers = self.HANDLERS
+        macros = self.macros
+        listing = self.listing
+        conds: list[list] = []      # [active, some branch taken, stmt] per open .if
+        active = True
+        rept: list | None = None    # [stmt, count, body, nesting]
+        for stmt in stmts:
+            if self.ended:
+                return
+            kind = stmt.kind
+            name = stmt.name
+            if rept is not None:
+                if kind == INSTR:
+                    if name in _REPT_OPENERS:
+                        rept[3] += 1
+                    elif name == ".endr":
+                        if rept[3] == 0:
+                            head, count, body = rept[0], rept[1], rept[2]
+                            rept = None
+                            for _ in range(count):
+                                self.run(body)
+                            continue
+                        rept[3] -= 1
+                rept[2].append(stmt)
+                continue
+            if kind == INSTR and name in _CONDITIONALS:
+                active = self._conditional(stmt, conds, active)
+                continue
+            if not active:
+                continue
+            try:
+                if kind == INSTR:
+                    if name in macros:
+                        self._expand(stmt, macros[name])
+                        continue
+                    if name in _REPT_OPENERS:
+                        rept = [stmt, self._rept_count(stmt), [], 0]
+                        continue
+                    handler = handlers.get(name)
+                    if handler is None:
+                        self._unknown(stmt)
+                    elif listing and stmt.source.origin is None:
+                        sec, start = self.section, self.section.offset
+                        handler(self, stmt)
+                        if sec is self.section:
+                            self.obj.listing.append((stmt, sec, start, sec.offset))
+                    else:
+                        handler(self, stmt)
+                elif kind == LABEL:
+                    self._define_label(stmt.name, stmt)
+                elif kind == LOCAL_LABEL:
+                    n = self.local_counts.get(name, 0) + 1
+                    self.local_counts[name] = n
+                    self._define_label(f"{name}\x02{n}", stmt)
+                elif kind == ASSIGN:
+                    self._assign(stmt.name, stmt.ops[0], stmt, redefine=True)
+                else:
+                    self._define_macro(stmt)
+            except AsmError as e:
+                self.error(str(e), position(stmt, e.at), e.notes)
+        if rept is not None:
+            self.error(f"'{rept[0].name}' without a matching '.endr'", rept[0].pos)
+        for _, _, head in conds:
+            self.error(f"'{head.name}' without a matching '.endif'", head.pos)
+
+    def _unknown(self, stmt: Stmt) -> None:
+        name = stmt.name
+        if name.startswith(".cfi_"):
+            return  # call-frame information for debuggers: nothing to assemble here
+        if name.startswith("."):
+            choices = [d for d in self.HANDLERS if d.startswith(".")]
+            what = "directive"
+        else:
+            choices = [m for m in self.HANDLERS if not m.startswith(".")] + list(self.macros)
+            what = "instruction"
+        close = difflib.get_close_matches(name, choices, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise AsmError(f"unknown {what} '{name}'{hint}")
+
+    # --- values --------------------------------------------------------------------------------
+    def value(self, op, stmt: Stmt, i: int):
+        """(the constant, or None when only the linker can tell; the expression)."""
+        if type(op) is int:
+            return op, op
+        if isinstance(op, str):
+            if op in REGISTERS:
+                raise AsmError(f"expected an expression, not the register '{op}'", i)
+            sym = self.obj.symbols.get(op)
+            if sym is not None and sym.pos is not None:
+                if sym.section is None and sym.expr is None:
+                    return sym.value, op
+                return None, op
+            if op in PREDEFINED_VALUES:
+                return PREDEFINED_VALUES[op], op
+            return None, op
+        if op is None or isinstance(op, (Mem, Str, TypeName, KeywordArg)):
+            raise AsmError("expected an expression", i)
+        expr = self.resolve(op, stmt)
+        ctx = self.ctx
+        ctx.pc, ctx.section = self.section.offset, self.section
+        try:
+            value, section = evaluate(expr, ctx)
+        except NotYet:
+            return None, expr
+        except ExprError as e:
+            raise AsmError(str(e), e.at if getattr(e.at, "column", None) is not None else i) \
+                from None
+        return (value, expr) if section is None else (None, expr)
+
+    def constant(self, op, stmt: Stmt, i: int, what: str = "expression") -> int:
+        """A value the first pass must know now (a count, an alignment, a size)."""
+        value, _ = self.value(op, stmt, i)
+        if value is None:
+            raise AsmError(f"{what} must be a constant known at this point", i)
+        return value
+
+    def resolve(self, e, stmt: Stmt):
+        """``e`` with numeric local label references (1b, 2f) replaced by their labels."""
+        t = type(e)
+        if t is LocalRef:
+            tok = e.tok
+            num, direction = str(int(tok[:-1])), tok[-1]
+            n = self.local_counts.get(num, 0)
+            if direction == "b":
+                if n == 0:
+                    raise AsmError(f"no local label '{num}' before this reference", tok)
+                return Name(f"{num}\x02{n}", tok.column, str(tok))
+            return Name(f"{num}\x02{n + 1}", tok.column, str(tok))
+        if t is Binary:
+            a, b = self.resolve(e.a, stmt), self.resolve(e.b, stmt)
+            return e if a is e.a and b is e.b else Binary(e.op, a, b)
+        if t is Unary:
+            a = self.resolve(e.a, stmt)
+            return e if a is e.a else Unary(e.op, a)
+        if t is Reloc:
+            a = self.resolve(e.arg, stmt)
+            return e if a is e.arg else Reloc(e.kind, a, e.tok)
+        if t is Paren:
+            if e.inner in REGISTERS:
+                raise AsmError(f"expected an expression, not the register '{e.inner}'", e.inner)
+            return self.resolve(e.inner, stmt)
+        return e
+
+    def reg(self, op, stmt: Stmt, i: int) -> int:
+        if type(op) is Paren:
+            op = op.inner
+        r = REGISTERS.get(op) if isinstance(op, str) else None
+        if r is None:
+            if isinstance(op, str):
+                raise AsmError(f"invalid register '{op}'", i)
+            raise AsmError("expected a register", i)
+        return r
+
+    # --- emitting ------------------------------------------------------------------------------
+    def emit_word(self, word: int, stmt: Stmt) -> int:
+        sec = self.section
+        if sec.kind != TEXT and sec.kind != NOALLOC:
+            if sec.kind == BSS:
+                raise AsmError(f"instruction in the bss section '{sec.name}'")
+        offset = len(sec.data)
+        if offset & 3:
+            self.warning("instruction is not aligned to 4 bytes", stmt.pos)
+        if self.first_code is None:
+            self.first_code = (sec, offset)
+        sec.data += word.to_bytes(4, "little")
+        return offset
+
+    def inst(self, stmt: Stmt, mnemonic: str, regs: dict, field: str | None = None,
+             imm=None, i: int = -1, pc: int | None = None, pcrel: bool = False) -> None:
+        """One instruction of ``mnemonic``: register fields, plus one immediate field whose
+        value is a constant (checked and packed now) or an expression (a fixup)."""
+        word = BY_MNEMONIC[mnemonic].match
+        pack = enc.PACK
+        for f, r in regs.items():
+            word |= pack[f](r)
+        sec = self.section
+        start = sec.offset
+        fix = None
+        if field is not None:
+            if type(imm) is int:
+                message = enc.range_message(field, imm)
+                if message:
+                    raise AsmError(message, i)
+                word |= pack[field](imm)
+            else:
+                fix = Fixup(start, field, imm, start if pc is None else pc, stmt, i)
+        self.emit_word(word, stmt)
+        if fix is not None:
+            sec.fixups.append(fix)
+
+    def emit_bytes(self, data: bytes, stmt: Stmt) -> None:
+        sec = self.section
+        if sec.kind == BSS:
+            if any(data):
+                raise AsmError(f"non-zero data in the bss section '{sec.name}'")
+            sec.size += len(data)
+        else:
+            sec.data += data
+
+    def emit_value(self, op, size: int, stmt: Stmt, i: int) -> None:
+        """A datum of ``size`` bytes (.byte .half .word .quad)."""
+        self.ctx.pc = self.section.offset
+        value, expr = self.value(op, stmt, i)
+        if value is None:
+            sec = self.section
+            if sec.kind == BSS:
+                raise AsmError(f"non-zero data in the bss section '{sec.name}'", i)
+            sec.fixups.append(Fixup(sec.offset, f"data{size}", expr, sec.offset, stmt, i))
+            sec.data += bytes(size)
+            return
+        check_data_range(value, size, i)
+        self.emit_bytes((value & ((1 << 8 * size) - 1)).to_bytes(size, "little"), stmt)
+
+    # --- instructions --------------------------------------------------------------------------
+    def instruction(self, stmt: Stmt, mnemonic: str, plan: tuple, ops) -> None:
+        """A table instruction with its operands in the table's order."""
+        if len(ops) != len(plan):
+            raise AsmError(f"'{mnemonic}' takes {len(plan)} operand{'s' * (len(plan) != 1)}: "
+                           f"{enc.syntax(mnemonic)}",
+                           len(plan) if len(ops) > len(plan) else None)
+        word = BY_MNEMONIC[mnemonic].match
+        pack = enc.PACK
+        fixups = []
+        pc = self.section.offset
+        for i, (kind, field, base) in enumerate(plan):
+            op = ops[i]
+            if kind == "reg":
+                r = REGISTERS.get(op) if type(op) is not int else None
+                if r is None:
+                    r = self.reg(op, stmt, i)
+                word |= pack[field](r)
+            elif kind == "imm" or kind == "pcrel":
+                value, expr = self.value(op, stmt, i)
+                if value is None:
+                    fixups.append(Fixup(pc, field, expr, pc, stmt, i))
+                    continue
+                message = enc.range_message(field, value)
+                if message:
+                    raise AsmError(message, i)
+                word |= pack[field](value)
+            elif kind == "mem":
+                offset, basereg = self.memory_operand(op, stmt, i)
+                word |= pack[base](basereg)
+                value, expr = self.value(offset, stmt, i) if offset is not None else (0, 0)
+                if value is None:
+                    fixups.append(Fixup(pc, field, expr, pc, stmt, i))
+                    continue
+                message = enc.range_message(field, value)
+                if message:
+                    raise AsmError(message, i)
+                word |= pack[field](value)
+            elif kind == "fence":
+                bits = enc.fence_set(op) if isinstance(op, str) else None
+                if bits is None:
+                    raise AsmError("expected a fence set: letters of 'iorw' in that order", i)
+                word |= pack[field](bits)
+            else:  # special register
+                number = enc.SR_NUMBERS.get(op) if isinstance(op, str) else None
+                if number is None:
+                    raise AsmError(f"expected a special register ({' '.join(enc.SR_NUMBERS)})", i)
+                word |= pack[field](number)
+        self.emit_word(word, stmt)
+        if fixups:
+            self.section.fixups += fixups
+
+    def memory_operand(self, op, stmt: Stmt, i: int):
+        """(offset expression or None, base register) of ``offset(base)`` or ``(base)``."""
+        if type(op) is Mem:
+            return op.offset, self.reg(op.base, stmt, i)
+        if type(op) is Paren:
+            return None, self.reg(op.inner, stmt, i)
+        raise AsmError("expected a memory operand: offset(register)", i)
+
+    # --- labels and symbols --------------------------------------------------------------------
+    def _define_label(self, name: str, stmt: Stmt) -> None:
+        sym = self.obj.symbol(name)
+        if sym.pos is not None:
+            raise AsmError(f"symbol '{_shown(name)}' is already defined",
+                           notes=[Diagnostic("note", "previous definition is here", sym.pos)])
+        sym.section = self.section
+        sym.value = self.section.offset
+        sym.pos = stmt.pos
+
+    def _assign(self, name: str, op, stmt: Stmt, redefine: bool, i: int = 1) -> None:
+        if name in REGISTERS:
+            raise AsmError(f"cannot define the register name '{name}' as a symbol", 0)
+        sym = self.obj.symbol(name)
+        if sym.pos is not None and (sym.is_label or not redefine):
+            raise AsmError(f"symbol '{name}' is already defined",
+                           notes=[Diagnostic("note", "previous definition is here", sym.pos)])
+        self.ctx.pc = self.section.offset
+        value, expr = self.value(op, stmt, i)
+        sym.pos = stmt.pos
+        sym.expr = None
+        if value is not None:
+            sym.section, sym.value = None, value
+            return
+        ctx = self.ctx
+        try:
+            value, section = evaluate(expr, ctx)
+            sym.section, sym.value = section, value  # a label plus a constant
+        except (NotYet, ExprError):
+            sym.section, sym.expr = None, expr
+            sym.pc, sym.pc_section = self.section.offset, self.section
+
+    def _define_macro(self, stmt: Stmt) -> None:
+        header = stmt.name.strip()[len(".macro"):].strip()
+        m = re.match(r"([A-Za-z_.$][A-Za-z0-9_.$]*)\s*,?\s*(.*)$", header, re.S)
+        if not m:
+            raise AsmError("expected a macro name after '.macro'")
+        name, rest = m.group(1), m.group(2).strip()
+        params = []
+        pieces = [p.strip() for p in rest.split(",")] if "," in rest else rest.split()
+        for piece in pieces:
+            if not piece:
+                continue
+            pm = _PARAM.match(piece)
+            if not pm:
+                raise AsmError(f"bad macro parameter '{piece}'")
+            params.append((pm.group(1), pm.group(3), pm.group(2) or ""))
+        body = stmt.ops[0]
+        body = body[:body.rfind("\n") + 1]
+        if name.lower() in self.macros:
+            raise AsmError(f"macro '{name}' is already defined")
+        self.macros[name.lower()] = Macro(name, params, body, stmt.source, stmt.line)
+
+    def _expand(self, stmt: Stmt, macro: Macro) -> None:
+        if self.depth >= MAX_MACRO_DEPTH:
+            raise AsmError(f"macros nested too deeply (more than {MAX_MACRO_DEPTH} levels)")
+        args = self._macro_args(stmt, macro)
+        self.expansions += 1
+        counter = str(self.expansions)
+
+        def substitute(m: re.Match) -> str:
+            key = m.group(1)
+            if key == "@":
+                return counter
+            if key == "()":
+                return ""
+            return args.get(key, m.group(0))
+
+        text = _MACRO_ARG.sub(substitute, macro.body)
+        source = Source(f"<macro {macro.name}>", text,
+                        Expansion(macro.name, stmt.pos, macro.source, macro.line))
+        self.depth += 1
+        try:
+            self._run_source(source)
+        finally:
+            self.depth -= 1
+
+    def _macro_args(self, stmt: Stmt, macro: Macro) -> dict[str, str]:
+        from .positions import operand_texts
+        texts = operand_texts(stmt)
+        values: dict[str, str] = {}
+        names = [p[0] for p in macro.params]
+        positional = 0
+        for k, text in enumerate(texts):
+            km = re.match(r"([A-Za-z_.$][A-Za-z0-9_.$]*)\s*=(?!=)\s*(.*)$", text, re.S)
+            if km and km.group(1) in names:
+                values[km.group(1)] = km.group(2)
+                continue
+            if positional >= len(names):
+                raise AsmError(f"too many arguments for macro '{macro.name}'", k)
+            pname, _, qual = macro.params[positional]
+            if qual == "vararg":
+                values[pname] = ", ".join(texts[k:])
+                break
+            if text:
+                values[pname] = text
+            positional += 1
+        for pname, default, qual in macro.params:
+            if pname not in values:
+                if qual == "req":
+                    raise AsmError(f"missing value for required parameter '{pname}' of macro "
+                                   f"'{macro.name}'")
+                values[pname] = default or ""
+        return values
+
+    def _rept_count(self, stmt: Stmt) -> int:
+        if len(stmt.ops) != 1:
+            raise AsmError("'.rept' takes one operand: the repeat count")
+        count = self.constant(stmt.ops[0], stmt, 0, "the repeat count")
+        if count < 0:
+            raise AsmError("the repeat count must not be negative", 0)
+        return count
+
+    def _conditional(self, stmt: Stmt, conds: list, active: bool) -> bool:
+        """Track .if/.else/.endif; returns whether statements are assembled now."""
+        name = stmt.name
+        try:
+            if name == ".endif":
+                if not conds:
+                    raise AsmError("'.endif' without '.if'")
+                conds.pop()
+                return all(c[0] for c in conds)
+            if name in (".else", ".elseif"):
+                if not conds:
+                    raise AsmError(f"'{name}' without '.if'")
+                c = conds[-1]
+                outer = all(x[0] for x in conds[:-1])
+                take = not c[1] and (name == ".else" or (outer and self._condition(stmt)))
+                c[0] = take
+                c[1] = c[1] or take
+                return outer and take
+            taken = active and self._condition(stmt)
+            conds.append([taken, taken, stmt])
+            return active and taken
+        except AsmError as e:
+            self.error(str(e), position(stmt, e.at))
+            if name not in (".endif", ".else", ".elseif"):
+                conds.append([False, True, stmt])
+                return False
+            return active
+
+    def _condition(self, stmt: Stmt) -> bool:
+        name = stmt.name
+        ops = stmt.ops
+        if name in (".ifdef", ".ifndef"):
+            if len(ops) != 1 or not isinstance(ops[0], str):
+                raise AsmError(f"'{name}' takes a symbol name")
+            sym = self.obj.symbols.get(ops[0])
+            defined = (sym is not None and sym.pos is not None) or ops[0] in PREDEFINED_VALUES
+            return defined == (name == ".ifdef")
+        if len(ops) != 1:
+            raise AsmError(f"'{name}' takes one expression")
+        value = self.constant(ops[0], stmt, 0, "the condition")
+        return {".if": value != 0, ".elseif": value != 0, ".ifne": value != 0,
+                ".ifeq": value == 0, ".ifgt": value > 0, ".ifge": value >= 0,
+                ".iflt": value < 0, ".ifle": value <= 0}[name]
+
+    # --- sections ------------------------------------------------------------------------------
+    def _switch(self, name: str, flags: str | None, nobits: bool) -> Section:
+        sec = self.obj.sections.get(name)
+        if sec is None:
+            sec = self.obj.section(name, section_kind(name, flags, nobits))
+        self.previous = getattr(self, "section", None)
+        self.section = sec
+        return sec
+
+
+def _shown(name: str) -> str:
+    return name.split("\x02")[0] if "\x02" in name else name
+
+
+def check_data_range(value: int, size: int, i: int) -> None:
+    if size < 8 and not -(1 << (8 * size - 1)) <= value < (1 << (8 * size)):
+        raise AsmError(f"value {value} does not fit in {size} byte{'s' * (size > 1)}", i)
+
+
+_REPT_OPENERS = frozenset((".rept",))
+_CONDITIONALS = frozenset((".if", ".ifdef", ".ifndef", ".ifeq", ".ifne", ".ifgt", ".ifge",
+                           ".iflt", ".ifle", ".else", ".elseif", ".endif"))
+
+
+def _build_handlers() -> dict:
+    from .directives import HANDLERS as directives
+    from .pseudo import HANDLERS as pseudos
+    handlers = {}
+    for mnemonic, plan in enc.PLANS.items():
+        handlers[mnemonic] = (lambda mn, pl: lambda self, stmt:
+                              self.instruction(stmt, mn, pl, stmt.ops))(mnemonic, plan)
+    handlers.update(pseudos)
+    handlers.update(directives)
+    return handlers
+
+
+Assembler.HANDLERS = _build_handlers()

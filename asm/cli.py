@@ -1,0 +1,126 @@
+"""``toyasm``: build (assemble + link), disasm, isa."""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from isa.machine import DEFAULT_TEXT_BASE
+
+
+class _Address(click.ParamType):
+    name = "ADDR"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        try:
+            number = int(str(value).replace("_", ""), 0)
+        except ValueError:
+            self.fail(f"'{value}' is not an address (e.g. 0x10000)", param, ctx)
+        if not 0 <= number <= 0xFFFFFFFF:
+            self.fail(f"{value} is not a 32-bit address", param, ctx)
+        return number
+
+
+ADDRESS = _Address()
+
+
+def _print_diagnostics(diagnostics) -> None:
+    for d in diagnostics:
+        click.echo(d.format(), err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main():
+    """The TOY32 assembler, linker and disassembler (GNU as syntax for RISC-V)."""
+
+
+@main.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Output file (default: the first source with .elf or .bin).")
+@click.option("--format", "fmt", type=click.Choice(["elf", "bin"]), default="elf",
+              show_default=True, help="ELF executable, or a flat binary image.")
+@click.option("--base", type=ADDRESS,
+              help="Flat image (--format bin): the address of its first byte; the code is "
+                   "linked there unless --text-base says otherwise.")
+@click.option("--text-base", type=ADDRESS,
+              help=f"Address of the code [default: {DEFAULT_TEXT_BASE:#x}].")
+@click.option("--data-base", type=ADDRESS,
+              help="Address of the data [default: the page after the code].")
+@click.option("--phys-base", type=ADDRESS,
+              help="Load (physical) address of the code; every segment keeps its offset from "
+                   "it. Symbols keep their (virtual) addresses. Default: the text base.")
+@click.option("-l", "--listing", type=click.Path(dir_okay=False),
+              help="Write a listing: line, address, bytes, source.")
+@click.option("--map", "map_file", type=click.Path(dir_okay=False),
+              help="Write a symbol map: address, section, symbol, file.")
+@click.option("-I", "--include-dir", "include_dirs", multiple=True,
+              type=click.Path(file_okay=False), help="Also look here for .include files.")
+def build(sources, output, fmt, base, text_base, data_base, phys_base, listing, map_file,
+          include_dirs):
+    """Assemble and link SOURCES (.s files) into one executable."""
+    from .api import assemble_files
+    from .errors import AsmErrors
+    from .listing import render_map
+
+    if text_base is None and fmt == "bin" and base is not None:
+        text_base = base
+    if output is None:
+        output = os.path.splitext(sources[0])[0] + (".bin" if fmt == "bin" else ".elf")
+    try:
+        exe = assemble_files(sources, text_base=text_base, data_base=data_base,
+                             phys_base=phys_base, listing=listing is not None,
+                             include_dirs=include_dirs)
+    except AsmErrors as e:
+        _print_diagnostics(e.diagnostics)
+        n = len(e.errors)
+        click.echo(f"toyasm: {n} error{'s' * (n != 1)}, no output written", err=True)
+        sys.exit(1)
+    _print_diagnostics(exe.warnings)
+    try:
+        data = exe.to_elf() if fmt == "elf" else exe.to_bin(base)
+    except ValueError as e:
+        click.echo(f"toyasm: error: {e}", err=True)
+        sys.exit(1)
+    _write(output, data)
+    if listing is not None:
+        _write(listing, exe.listing.encode())
+    if map_file is not None:
+        _write(map_file, render_map(exe).encode())
+
+
+def _write(path: str, data: bytes) -> None:
+    try:
+        with open(path, "wb") as f:
+            f.write(data)
+    except OSError as e:
+        click.echo(f"toyasm: error: cannot write '{path}': {e.strerror}", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--base", type=ADDRESS, help="FILE is a flat binary image loaded at this address.")
+def disasm(file, base):
+    """Disassemble an executable (the listing assembles back to the same bytes)."""
+    from .disasm import DisasmError, disassemble_file
+    try:
+        click.echo(disassemble_file(file, base), nl=False)
+    except DisasmError as e:
+        click.echo(f"toyasm: error: {e}", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--markdown", is_flag=True, help="Markdown (as in docs/isa.md).")
+def isa(markdown):
+    """The TOY32 instruction set reference, generated from isa/."""
+    from .isadoc import render
+    click.echo(render(markdown), nl=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,361 @@
+"""Assembler directives (GNU as names). Each handler takes the assembler and the statement."""
+from __future__ import annotations
+
+import os
+
+from isa.machine import REGISTERS
+
+from .encoding import encode
+from .errors import Source
+from .expr import Str, TypeName
+from .objfile import TEXT
+
+NOP_BYTES = encode("addi").to_bytes(4, "little")  # addi x0, x0, 0
+
+
+def _err(message: str, at=None):
+    from .assembler import AsmError
+    return AsmError(message, at)
+
+
+def _arity(stmt, lo: int, hi: int, form: str) -> None:
+    n = len(stmt.ops)
+    if not lo <= n <= hi:
+        raise _err(f"'{stmt.name}' takes {form}", hi if n > hi else None)
+
+
+def _name(op, i: int) -> str:
+    if isinstance(op, str):
+        return op
+    if isinstance(op, Str):
+        return op.tok[1:-1]
+    raise _err("expected a name", i)
+
+
+def _symbol_name(op, i: int) -> str:
+    if not isinstance(op, str):
+        raise _err("expected a symbol name", i)
+    if op in REGISTERS:
+        raise _err(f"'{op}' is a register, not a symbol", i)
+    return op
+
+
+def _string(op, i: int) -> bytes:
+    if not isinstance(op, Str):
+        raise _err("expected a string", i)
+    from .parser import unescape
+    return unescape(op.tok[1:-1])
+
+
+# --- sections ----------------------------------------------------------------------------------
+def _fixed_section(name: str):
+    def handler(asm, stmt):
+        asm._switch(name, None, False)
+    return handler
+
+
+def _section_args(asm, stmt):
+    if not stmt.ops:
+        raise _err("'.section' takes a section name")
+    name = _name(stmt.ops[0], 0)
+    flags = None
+    nobits = False
+    for i, op in enumerate(stmt.ops[1:], 1):
+        if isinstance(op, Str) and flags is None:
+            flags = op.tok[1:-1]
+        elif isinstance(op, TypeName):
+            nobits = op.tok.lstrip("@%").lower() == "nobits"
+    return name, flags, nobits
+
+
+def _section(asm, stmt):
+    asm._switch(*_section_args(asm, stmt))
+
+
+def _pushsection(asm, stmt):
+    asm.section_stack.append(asm.section)
+    asm._switch(*_section_args(asm, stmt))
+
+
+def _popsection(asm, stmt):
+    if not asm.section_stack:
+        raise _err("'.popsection' without '.pushsection'")
+    sec = asm.section_stack.pop()
+    asm.previous, asm.section = asm.section, sec
+
+
+def _previous(asm, stmt):
+    if asm.previous is not None:
+        asm.previous, asm.section = asm.section, asm.previous
+
+
+# --- symbols -----------------------------------------------------------------------------------
+def _binding(is_global: bool):
+    def handler(asm, stmt):
+        if not stmt.ops:
+            raise _err(f"'{stmt.name}' takes symbol names")
+        for i, op in enumerate(stmt.ops):
+            asm.obj.symbol(_symbol_name(op, i)).is_global = is_global
+    return handler
+
+
+def _equ(redefine: bool):
+    def handler(asm, stmt):
+        _arity(stmt, 2, 2, "a symbol and a value: .equ name, expression")
+        asm._assign(_symbol_name(stmt.ops[0], 0), stmt.ops[1], stmt, redefine)
+    return handler
+
+
+def _type(asm, stmt):
+    _arity(stmt, 2, 2, "a symbol and a type: .type name, @function")
+    kind = stmt.ops[1]
+    text = kind.tok if isinstance(kind, TypeName) else str(kind)
+    text = text.lstrip("@%").lower()
+    sym = asm.obj.symbol(_symbol_name(stmt.ops[0], 0))
+    sym.type = {"function": "function", "stt_func": "function", "object": "object",
+                "stt_object": "object"}.get(text, "")
+
+
+def _size(asm, stmt):
+    _arity(stmt, 2, 2, "a symbol and a size: .size name, expression")
+    sym = asm.obj.symbol(_symbol_name(stmt.ops[0], 0))
+    value, expr = asm.value(stmt.ops[1], stmt, 1)
+    sym.size = (value if value is not None else expr, asm.section.offset, asm.section)
+
+
+def _common(is_global: bool):
+    """.comm / .lcomm name, size[, align]: space for ``name`` in .bss."""
+    def handler(asm, stmt):
+        _arity(stmt, 2, 3, "a symbol, a size and an optional alignment")
+        name = _symbol_name(stmt.ops[0], 0)
+        size = asm.constant(stmt.ops[1], stmt, 1, "the size")
+        align = asm.constant(stmt.ops[2], stmt, 2, "the alignment") if len(stmt.ops) > 2 else 1
+        saved = asm.section, asm.previous
+        asm._switch(".bss", None, True)
+        try:
+            _align_to(asm, stmt, align, None, None)
+            asm._define_label(name, stmt)
+            asm.section.size += size
+        finally:
+            asm.section, asm.previous = saved
+        asm.obj.symbols[name].is_global = is_global
+    return handler
+
+
+# --- data --------------------------------------------------------------------------------------
+def _data(size: int):
+    def handler(asm, stmt):
+        for i, op in enumerate(stmt.ops):
+            asm.emit_value(op, size, stmt, i)
+    return handler
+
+
+def _ascii(terminate: bool):
+    def handler(asm, stmt):
+        if not stmt.ops:
+            raise _err(f"'{stmt.name}' takes one or more strings")
+        for i, op in enumerate(stmt.ops):
+            asm.emit_bytes(_string(op, i) + (b"\0" if terminate else b""), stmt)
+    return handler
+
+
+def _space(asm, stmt):
+    _arity(stmt, 1, 2, "a size and an optional fill byte")
+    size = asm.constant(stmt.ops[0], stmt, 0, "the size")
+    fill = asm.constant(stmt.ops[1], stmt, 1, "the fill value") if len(stmt.ops) > 1 else 0
+    if size < 0:
+        raise _err("the size must not be negative", 0)
+    asm.emit_bytes(bytes([fill & 0xFF]) * size, stmt)
+
+
+def _fill(asm, stmt):
+    _arity(stmt, 1, 3, "a repeat count, an optional size and an optional value")
+    ops = stmt.ops
+    repeat = asm.constant(ops[0], stmt, 0, "the repeat count")
+    size = asm.constant(ops[1], stmt, 1, "the size") if len(ops) > 1 and ops[1] is not None else 1
+    value = asm.constant(ops[2], stmt, 2, "the value") if len(ops) > 2 else 0
+    if repeat < 0:
+        raise _err("the repeat count must not be negative", 0)
+    if not 0 <= size <= 8:
+        raise _err("the size must be between 0 and 8", 1)
+    item = (value & ((1 << 8 * size) - 1)).to_bytes(size, "little")
+    asm.emit_bytes(item * repeat, stmt)
+
+
+def _incbin(asm, stmt):
+    _arity(stmt, 1, 3, "a file name, an optional skip and an optional count")
+    path = _find_file(asm, stmt, _string(stmt.ops[0], 0).decode())
+    skip = asm.constant(stmt.ops[1], stmt, 1, "the skip") if len(stmt.ops) > 1 else 0
+    with open(path, "rb") as f:
+        data = f.read()[skip:]
+    if len(stmt.ops) > 2:
+        data = data[:asm.constant(stmt.ops[2], stmt, 2, "the count")]
+    asm.emit_bytes(data, stmt)
+
+
+# --- alignment ---------------------------------------------------------------------------------
+def _align_to(asm, stmt, align: int, fill: int | None, max_skip: int | None) -> None:
+    if align <= 0 or align & (align - 1):
+        raise _err(f"alignment must be a power of 2, not {align}", 0)
+    sec = asm.section
+    sec.align = max(sec.align, align)
+    pad = -sec.offset % align
+    if pad == 0 or (max_skip is not None and pad > max_skip):
+        return
+    if fill is None and sec.kind == TEXT:
+        # Code is padded with nops (and zero bytes up to the first 4-byte boundary).
+        zeros = -sec.offset % 4
+        asm.emit_bytes(bytes(zeros) + NOP_BYTES * ((pad - zeros) // 4), stmt)
+    else:
+        asm.emit_bytes(bytes([(fill or 0) & 0xFF]) * pad, stmt)
+
+
+def _align(power_of_two: bool):
+    def handler(asm, stmt):
+        _arity(stmt, 1, 3, "an alignment, an optional fill and an optional maximum skip")
+        ops = stmt.ops
+        n = asm.constant(ops[0], stmt, 0, "the alignment")
+        if power_of_two:
+            if not 0 <= n <= 16:
+                raise _err(f"alignment exponent must be in [0, 16], not {n}", 0)
+            n = 1 << n
+        fill = asm.constant(ops[1], stmt, 1, "the fill") if len(ops) > 1 and ops[1] is not None \
+            else None
+        max_skip = asm.constant(ops[2], stmt, 2, "the maximum") if len(ops) > 2 else None
+        _align_to(asm, stmt, n, fill, max_skip)
+    return handler
+
+
+def _org(asm, stmt):
+    _arity(stmt, 1, 2, "an offset and an optional fill byte")
+    asm.ctx.pc, asm.ctx.section = asm.section.offset, asm.section
+    value, expr = asm.value(stmt.ops[0], stmt, 0)
+    if value is None:
+        from .expr import NotYet, evaluate
+        try:
+            value, section = evaluate(expr, asm.ctx)
+        except NotYet:
+            section = "?"
+        if section is not asm.section:
+            raise _err("'.org' needs an offset in the current section known at this point", 0)
+    fill = asm.constant(stmt.ops[1], stmt, 1, "the fill") if len(stmt.ops) > 1 else 0
+    if value < asm.section.offset:
+        raise _err("'.org' cannot move the location counter backwards", 0)
+    asm.emit_bytes(bytes([fill & 0xFF]) * (value - asm.section.offset), stmt)
+
+
+# --- files and blocks --------------------------------------------------------------------------
+def _find_file(asm, stmt, name: str) -> str:
+    source = stmt.source
+    while source.origin is not None:
+        source = source.origin.def_source
+    candidates = [os.path.join(os.path.dirname(source.name), name)]
+    candidates += [os.path.join(d, name) for d in asm.include_dirs]
+    for path in candidates:
+        if os.path.isfile(path):
+            return path
+    raise _err(f"cannot find file '{name}'", 0)
+
+
+def _include(asm, stmt):
+    _arity(stmt, 1, 1, "a file name in quotes")
+    if asm.include_depth >= 30:
+        raise _err("files included too deeply (is a file including itself?)")
+    path = _find_file(asm, stmt, _string(stmt.ops[0], 0).decode())
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+    except OSError as e:
+        raise _err(f"cannot read '{path}': {e.strerror}", 0) from None
+    source = Source(os.path.normpath(path), text)
+    asm.obj.sources.append(source)
+    asm.include_depth += 1
+    try:
+        asm._run_source(source)
+    finally:
+        asm.include_depth -= 1
+
+
+def _unmatched(opener: str):
+    def handler(asm, stmt):
+        raise _err(f"'{stmt.name}' without a matching '{opener}'")
+    return handler
+
+
+def _option(asm, stmt):
+    if stmt.ops and stmt.ops[0] == "rvc":
+        asm.warning("TOY32 has no compressed instructions: '.option rvc' is ignored", stmt.pos)
+
+
+def _ignored(asm, stmt):
+    """Directives that only matter to other tools (debug info, ELF attributes, ...)."""
+
+
+def _end(asm, stmt):
+    asm.ended = True
+
+
+def _message(severity: str):
+    def handler(asm, stmt):
+        text = _string(stmt.ops[0], 0).decode(errors="replace") if stmt.ops else \
+            f"{stmt.name} directive"
+        if severity == "error":
+            raise _err(text)
+        asm.warning(text, stmt.pos)
+    return handler
+
+
+HANDLERS = {
+    ".text": _fixed_section(".text"),
+    ".data": _fixed_section(".data"),
+    ".bss": _fixed_section(".bss"),
+    ".rodata": _fixed_section(".rodata"),
+    ".section": _section,
+    ".pushsection": _pushsection,
+    ".popsection": _popsection,
+    ".previous": _previous,
+    ".globl": _binding(True),
+    ".global": _binding(True),
+    ".weak": _binding(True),
+    ".local": _binding(False),
+    ".equ": _equ(True),
+    ".set": _equ(True),
+    ".equiv": _equ(False),
+    ".type": _type,
+    ".size": _size,
+    ".comm": _common(True),
+    ".lcomm": _common(False),
+    ".byte": _data(1),
+    ".half": _data(2),
+    ".short": _data(2),
+    ".2byte": _data(2),
+    ".word": _data(4),
+    ".long": _data(4),
+    ".int": _data(4),
+    ".4byte": _data(4),
+    ".quad": _data(8),
+    ".dword": _data(8),
+    ".8byte": _data(8),
+    ".ascii": _ascii(False),
+    ".asciz": _ascii(True),
+    ".string": _ascii(True),
+    ".space": _space,
+    ".skip": _space,
+    ".zero": _space,
+    ".fill": _fill,
+    ".incbin": _incbin,
+    ".align": _align(True),
+    ".p2align": _align(True),
+    ".balign": _align(False),
+    ".org": _org,
+    ".include": _include,
+    ".endr": _unmatched(".rept"),
+    ".endm": _unmatched(".macro"),
+    ".option": _option,
+    ".end": _end,
+    ".error": _message("error"),
+    ".warning": _message("warning"),
+}
+for _name_ in (".file", ".ident", ".attribute", ".loc", ".addrsig", ".addrsig_sym", ".hidden",
+               ".protected", ".internal", ".variant_cc"):
+    HANDLERS[_name_] = _ignored

@@ -1,0 +1,114 @@
+"""Diagnostics: where in which source a problem is, and how it is printed.
+
+Every message is ``file:line:col: error: message``, then the source line and a caret under
+the column, the way GNU as and llvm-mc print them. The assembler collects every diagnostic
+of a run and raises them together as ``AsmErrors``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class Source:
+    """A piece of assembly text: a file, or the text of one macro expansion.
+
+    ``origin`` is set for an expansion: the statement that invoked the macro, and the
+    buffer/line where the macro body was defined (expanded line k is defined at ``def_line + k``).
+    """
+
+    __slots__ = ("name", "text", "origin", "_lines")
+
+    def __init__(self, name: str, text: str, origin: "Expansion | None" = None):
+        self.name = name
+        self.text = text
+        self.origin = origin
+        self._lines: list[str] | None = None
+
+    def line_text(self, line: int) -> str:
+        if self._lines is None:
+            self._lines = self.text.split("\n")
+        if 1 <= line <= len(self._lines):
+            return self._lines[line - 1].rstrip("\r")
+        return ""
+
+
+@dataclass(frozen=True)
+class Expansion:
+    macro: str
+    call: "Position"          # where the macro was invoked
+    def_source: Source        # where its body is written
+    def_line: int             # line of the .macro header
+
+
+@dataclass(frozen=True)
+class Position:
+    source: Source
+    line: int
+    col: int  # 1-based
+
+
+@dataclass
+class Diagnostic:
+    severity: str       # "error", "warning" or "note"
+    message: str
+    pos: Position | None = None
+    notes: list["Diagnostic"] = field(default_factory=list)
+
+    def sort_key(self) -> tuple:
+        if self.pos is None:
+            return ("", 0, 0)
+        p = _file_position(self.pos)
+        return (p.source.name, p.line, p.col)
+
+    def format(self) -> str:
+        out = []
+        pos = self.pos
+        if pos is None:
+            out.append(f"toyasm: {self.severity}: {self.message}")
+        else:
+            where = _file_position(pos)
+            text = pos.source.line_text(pos.line)
+            out.append(f"{where.source.name}:{where.line}:{where.col}: {self.severity}: {self.message}")
+            out.append(text)
+            out.append(_caret(text, pos.col))
+            origin = pos.source.origin
+            while origin is not None:
+                call = origin.call
+                out.append(f"{_file_position(call).source.name}:{_file_position(call).line}:"
+                           f"{_file_position(call).col}: note: in expansion of macro '{origin.macro}'")
+                out.append(call.source.line_text(call.line))
+                out.append(_caret(call.source.line_text(call.line), call.col))
+                origin = call.source.origin
+        for note in self.notes:
+            out.append(note.format())
+        return "\n".join(out)
+
+
+def _file_position(pos: Position) -> Position:
+    """An expanded macro line is reported at the line of the macro body it came from."""
+    origin = pos.source.origin
+    if origin is None:
+        return pos
+    return _file_position(Position(origin.def_source, origin.def_line + pos.line, pos.col))
+
+
+def _caret(text: str, col: int) -> str:
+    # Keep tabs so the caret lines up under the same column on a terminal.
+    prefix = "".join(c if c == "\t" else " " for c in text[:max(col - 1, 0)])
+    return prefix + "^"
+
+
+class AsmErrors(Exception):
+    """Everything that went wrong in one assembler run (errors; warnings ride along)."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        self.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
+        errors = [d for d in self.diagnostics if d.severity == "error"]
+        super().__init__(f"{len(errors)} error(s)")
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    def __str__(self) -> str:
+        return "\n".join(d.format() for d in self.diagnostics)

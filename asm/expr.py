@@ -1,0 +1,292 @@
+"""Assembler expressions: the tree the parser builds and its evaluation.
+
+Arithmetic is llvm-mc's: 64-bit two's complement with wrap-around, division truncating toward
+zero, ``>>`` a logical shift, shift counts taken modulo 64, comparisons giving -1 for true and
+0 for false, ``&&``/``||`` giving 1 or 0.
+
+A tree node is an ``int`` (a constant, already folded), a ``str`` (a symbol name; the parser's
+tokens are ``str`` and remember their line and column), or one of the classes below.
+
+Evaluating yields ``(value, section)``: ``section`` is None for an absolute value and names
+the section a relocatable value (a label plus a constant) lives in. The distinction decides,
+for instance, that ``beq a0, a1, 8`` branches 8 bytes ahead but ``beq a0, a1, loop`` to loop.
+"""
+from __future__ import annotations
+
+MASK64 = (1 << 64) - 1
+
+
+def wrap(value: int) -> int:
+    """The signed 64-bit integer with the same low 64 bits."""
+    value &= MASK64
+    return value - (1 << 64) if value >> 63 else value
+
+
+class Name(str):
+    """A symbol or register name that remembers its column in the statement's line (for
+    error carets); ``shown`` is how to print it when the name itself is internal."""
+
+    def __new__(cls, text: str, column: int | None, shown: str | None = None):
+        s = super().__new__(cls, text)
+        s.column = column
+        s.shown = shown if shown is not None else text
+        return s
+
+
+class ExprError(Exception):
+    """An expression that cannot be evaluated; ``at`` is the token to point at, if known."""
+
+    def __init__(self, message: str, at=None):
+        super().__init__(message)
+        self.at = at
+
+
+class NotYet(Exception):
+    """The value depends on something the first pass does not know yet (a later symbol,
+    the final address of a section): the expression becomes a fixup resolved at link time."""
+
+
+class Binary:
+    __slots__ = ("op", "a", "b")
+
+    def __init__(self, op: str, a, b):
+        self.op, self.a, self.b = op, a, b
+
+
+class Unary:
+    __slots__ = ("op", "a")
+
+    def __init__(self, op: str, a):
+        self.op, self.a = op, a
+
+
+class Reloc:
+    """``%hi(x)`` and friends; ``tok`` is the ``%name`` token."""
+    __slots__ = ("kind", "arg", "tok")
+
+    def __init__(self, kind: str, arg, tok):
+        self.kind, self.arg, self.tok = kind, arg, tok
+
+
+class LocalRef:
+    """A reference to a numeric local label, ``1b`` or ``2f`` (resolved by the first pass)."""
+    __slots__ = ("tok",)
+
+    def __init__(self, tok):
+        self.tok = tok
+
+
+class Paren:
+    """A parenthesized name, kept so ``lw a0, (a1)`` can tell a base register."""
+    __slots__ = ("inner",)
+
+    def __init__(self, inner):
+        self.inner = inner
+
+
+# --- operand-only nodes ------------------------------------------------------------------------
+class Mem:
+    """``offset(base)``; offset is None for ``(base)``."""
+    __slots__ = ("offset", "base")
+
+    def __init__(self, offset, base):
+        self.offset, self.base = offset, base
+
+
+class Str:
+    __slots__ = ("tok",)
+
+    def __init__(self, tok):
+        self.tok = tok
+
+
+class TypeName:
+    """``@function``, ``%progbits``: an argument of .type or .section."""
+    __slots__ = ("tok",)
+
+    def __init__(self, tok):
+        self.tok = tok
+
+
+class KeywordArg:
+    """``name=value`` in a macro invocation."""
+    __slots__ = ("name", "value")
+
+    def __init__(self, name, value):
+        self.name, self.value = name, value
+
+
+# --- arithmetic -------------------------------------------------------------------------------
+def _div(a: int, b: int) -> int:
+    if b == 0:
+        raise ExprError("division by zero")
+    q = abs(a) // abs(b)
+    return wrap(q if (a < 0) == (b < 0) else -q)
+
+
+def _mod(a: int, b: int) -> int:
+    if b == 0:
+        raise ExprError("division by zero")
+    r = abs(a) % abs(b)
+    return -r if a < 0 else r
+
+
+BINARY = {
+    "+": lambda a, b: wrap(a + b),
+    "-": lambda a, b: wrap(a - b),
+    "*": lambda a, b: wrap(a * b),
+    "/": _div,
+    "%": _mod,
+    "<<": lambda a, b: wrap(a << (b & 63)),
+    ">>": lambda a, b: wrap((a & MASK64) >> (b & 63)),
+    "|": lambda a, b: wrap(a | b),
+    "^": lambda a, b: wrap(a ^ b),
+    "&": lambda a, b: wrap(a & b),
+    "!": lambda a, b: wrap(a | ~b),
+    "==": lambda a, b: -(a == b),
+    "!=": lambda a, b: -(a != b),
+    "<": lambda a, b: -(a < b),
+    "<=": lambda a, b: -(a <= b),
+    ">": lambda a, b: -(a > b),
+    ">=": lambda a, b: -(a >= b),
+    "&&": lambda a, b: int(bool(a) and bool(b)),
+    "||": lambda a, b: int(bool(a) or bool(b)),
+}
+
+UNARY = {
+    "-": lambda a: wrap(-a),
+    "~": lambda a: wrap(~a),
+    "!": lambda a: int(a == 0),
+}
+
+
+def fold_binary(op: str, a, b):
+    """A constant when both sides are (evaluated right away), else a tree node."""
+    if type(a) is int and type(b) is int:
+        try:
+            return BINARY[op](a, b)
+        except ExprError:
+            pass  # reported with its position when the expression is evaluated
+    return Binary(op, a, b)
+
+
+def fold_unary(op: str, a):
+    if type(a) is int:
+        return UNARY[op](a)
+    return Unary(op, a)
+
+
+def hi20(value: int) -> int:
+    return ((value + 0x800) >> 12) & 0xFFFFF
+
+
+def lo12(value: int) -> int:
+    value &= 0xFFF
+    return value - 0x1000 if value & 0x800 else value
+
+
+class Context:
+    """What evaluation needs from its surroundings (the first pass or the linker).
+
+    ``absolute_sections``: every section has its final address (the linker), so any
+    arithmetic on addresses is allowed; in the first pass only label differences within a
+    section are. ``pc``: the address of the statement being evaluated."""
+
+    absolute_sections = False
+    pc = 0
+
+    def symbol(self, name: str) -> tuple[int, object]:
+        """(value, section) of a symbol; raises NotYet or ExprError."""
+        raise NotImplementedError
+
+    def pcrel_lo(self, label, value: int) -> int:
+        """%pcrel_lo(label): the low 12 bits of what the auipc at ``label`` refers to."""
+        raise NotYet
+
+
+def evaluate(e, ctx: Context) -> tuple[int, object]:
+    t = type(e)
+    if t is int:
+        return e, None
+    if t is Binary:
+        a, sa = evaluate(e.a, ctx)
+        b, sb = evaluate(e.b, ctx)
+        op = e.op
+        try:
+            if op == "+":
+                if sa is not None and sb is not None:
+                    raise ExprError("cannot add two addresses")
+                return wrap(a + b), sa if sa is not None else sb
+            if op == "-":
+                if sb is None:
+                    return wrap(a - b), sa
+                if sa is None:
+                    raise ExprError("cannot subtract an address from a constant")
+                if sa is not sb and not ctx.absolute_sections:
+                    raise NotYet  # a difference across sections is known after layout
+                return wrap(a - b), None
+            if (sa is not None or sb is not None) and not ctx.absolute_sections:
+                raise NotYet
+            return BINARY[op](a, b), None
+        except ExprError as err:
+            raise ExprError(str(err), err.at or _anchor(e)) from None
+    if t is Unary:
+        a, sa = evaluate(e.a, ctx)
+        if sa is not None and not ctx.absolute_sections:
+            raise NotYet
+        return UNARY[e.op](a), None
+    if t is Reloc:
+        return _reloc(e, ctx), None
+    if t is Paren:
+        return evaluate(e.inner, ctx)
+    if isinstance(e, str):
+        return ctx.symbol(e)
+    raise ExprError("expected an expression", _anchor(e))
+
+
+def _reloc(e: Reloc, ctx: Context) -> int:
+    kind = e.kind
+    if kind == "pcrel_lo":
+        return ctx.pcrel_lo(e.arg, evaluate(e.arg, ctx)[0])
+    value, section = evaluate(e.arg, ctx)
+    if kind == "hi":
+        if section is not None and not ctx.absolute_sections:
+            raise NotYet
+        return hi20(value)
+    if kind == "lo":
+        if section is not None and not ctx.absolute_sections:
+            raise NotYet
+        return lo12(value)
+    if kind == "pcrel_hi":
+        if not ctx.absolute_sections:
+            raise NotYet
+        return hi20(value - ctx.pc)
+    if kind == "pcrel_lo12":  # second half of la/call/tail: ctx.pc is its auipc's address
+        if not ctx.absolute_sections:
+            raise NotYet
+        return lo12(value - ctx.pc)
+    raise ExprError(f"unknown relocation '%{kind}' (expected %hi %lo %pcrel_hi %pcrel_lo)", e.tok)
+
+
+def _anchor(e):
+    """Some token inside ``e`` to point an error at."""
+    if isinstance(e, str):
+        return e
+    for attr in ("tok", "a", "b", "arg", "inner", "offset", "base"):
+        sub = getattr(e, attr, None)
+        if sub is not None and not isinstance(sub, int):
+            found = _anchor(sub)
+            if found is not None:
+                return found
+    return None
+
+
+def symbols_in(e):
+    """Every symbol name an expression mentions."""
+    if isinstance(e, str):
+        yield e
+    elif isinstance(e, (Binary, Unary, Reloc, Paren)):
+        for attr in ("a", "b", "arg", "inner"):
+            sub = getattr(e, attr, None)
+            if sub is not None:
+                yield from symbols_in(sub)

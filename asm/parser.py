@@ -1,0 +1,326 @@
+"""Text to statements: the Lark LALR parser (contextual lexer) and its transformer.
+
+The grammar (asm/toy32.lark) is compiled once per process and the transformer runs inside
+the parser, so no parse tree is ever built: each reduced statement is appended to a list as
+a ``Stmt``. Constant sub-expressions are folded as they are reduced.
+
+A syntax error does not end the run: it is recorded and parsing resumes at the next line.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from lark import Lark, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from .errors import Diagnostic, Position, Source
+from .expr import (KeywordArg, LocalRef, Mem, Name, Paren, Reloc, Str, TypeName, fold_binary,
+                   fold_unary, wrap)
+
+USER_RELOCATIONS = frozenset(("hi", "lo", "pcrel_hi", "pcrel_lo"))
+
+# Statement kinds
+INSTR, LABEL, LOCAL_LABEL, ASSIGN, MACRO = range(5)
+
+
+class Stmt:
+    """One statement: an instruction or directive (``name`` lower-cased, ``ops`` its operands,
+    None for an empty one), a label, ``sym = expr``, or a macro definition
+    (``name`` the header text, ``ops`` = [body text])."""
+
+    __slots__ = ("kind", "name", "ops", "source", "line", "col")
+
+    def __init__(self, kind: int, name, ops, source: Source, line: int, col: int):
+        self.kind = kind
+        self.name = name
+        self.ops = ops
+        self.source = source
+        self.line = line
+        self.col = col
+
+    @property
+    def pos(self) -> Position:
+        return Position(self.source, self.line, self.col)
+
+
+def parse_int(text: str) -> int:
+    """An integer literal as llvm-mc reads it (0x hex, 0b binary, leading 0 octal)."""
+    neg = text.startswith("-")
+    digits = text[1:] if neg else text
+    if len(digits) > 1 and digits[0] == "0" and digits[1] in "xXbB":
+        value = int(digits[2:], 16 if digits[1] in "xX" else 2)
+    elif len(digits) > 1 and digits[0] == "0":
+        value = int(digits, 8)
+    else:
+        value = int(digits)
+    return -value if neg else value
+
+
+_ESCAPES = {"n": 10, "t": 9, "r": 13, "b": 8, "f": 12, "v": 11, "a": 7, "e": 27,
+            "0": 0, "\\": 92, "'": 39, '"': 34}
+
+
+def unescape(body: str) -> bytes:
+    """The bytes a GNU string or character literal stands for (without its quotes)."""
+    out = bytearray()
+    i, n = 0, len(body)
+    while i < n:
+        c = body[i]
+        if c != "\\" or i + 1 == n:
+            out += c.encode()
+            i += 1
+            continue
+        c = body[i + 1]
+        if c in "01234567":
+            j = i + 1
+            while j < n and j < i + 4 and body[j] in "01234567":
+                j += 1
+            out.append(int(body[i + 1:j], 8) & 0xFF)
+            i = j
+        elif c in "xX":
+            j = i + 2
+            while j < n and body[j] in "0123456789abcdefABCDEF":
+                j += 1
+            out.append(int(body[i + 2:j] or "0", 16) & 0xFF)
+            i = j
+        else:
+            out.append(_ESCAPES.get(c, ord(c) & 0xFF))
+            i += 2
+    return bytes(out)
+
+
+def _binary(op):
+    return lambda self, a, b: fold_binary(op, a, b)
+
+
+def _unary(op):
+    return lambda self, a: fold_unary(op, a)
+
+
+@v_args(inline=True)
+class _Builder(Transformer):
+    """Callbacks of the parser's reductions. State is per parse (see ``parse``)."""
+
+    def __init__(self):
+        super().__init__()
+        self.stmts: list[Stmt] = []
+        self.source: Source | None = None
+        self.line_offset = 0
+        self.errors: list[Diagnostic] = []
+
+    # statements
+    def instr(self, name, *ops):
+        self.stmts.append(Stmt(INSTR, name.lower(), ops, self.source,
+                               name.line + self.line_offset, name.column))
+
+    def instr_simple(self, name, operands):
+        ops = []
+        for text in operands.split(","):
+            text = text.strip()
+            c = text[0]
+            if "(" in text:
+                offset, base = text.split("(")
+                ops.append(Mem(parse_int(offset.strip()) if offset else None,
+                               base.rstrip(" \t)").strip()))
+            elif c.isdigit() or c == "-":
+                ops.append(self._int_text(text, operands))
+            else:
+                ops.append(text)
+        self.stmts.append(Stmt(INSTR, name.lower(), ops, self.source,
+                               name.line + self.line_offset, name.column))
+
+    def label(self, name):
+        self.stmts.append(Stmt(LABEL, str(name), None, self.source,
+                               name.line + self.line_offset, name.column))
+
+    def local_label(self, num):
+        self.stmts.append(Stmt(LOCAL_LABEL, str(int(num, 10) if num.isdigit() else num), None,
+                               self.source, num.line + self.line_offset, num.column))
+
+    def assign(self, name, value):
+        self.stmts.append(Stmt(ASSIGN, str(name), (value,), self.source,
+                               name.line + self.line_offset, name.column))
+
+    def macro_def(self, head, body):
+        self.stmts.append(Stmt(MACRO, str(head), (str(body),), self.source,
+                               head.line + self.line_offset, head.column))
+
+    def start(self, *_):
+        return None
+
+    # operands
+    def simple(self, tok):
+        return Name(tok, tok.column)
+
+    def simple_int(self, tok):
+        return self._int(tok)
+
+    def mem(self, offset, base):
+        return Mem(offset, base)
+
+    def string(self, tok):
+        return Str(tok)
+
+    def type_name(self, tok):
+        return TypeName(tok)
+
+    def keyword_arg(self, name, value):
+        return KeywordArg(str(name), value)
+
+    # expressions
+    def int_(self, tok):
+        return self._int(tok)
+
+    def _int(self, tok):
+        return self._int_text(tok, tok)
+
+    def _int_text(self, text: str, tok):
+        value = parse_int(text)
+        if not -(1 << 64) < value < (1 << 64):
+            self.errors.append(Diagnostic("error", "integer literal does not fit in 64 bits",
+                                          self._pos(tok)))
+        return wrap(value)
+
+    def char(self, tok):
+        body = tok[1:-1] if tok.endswith("'") and len(tok) > 2 else tok[1:]
+        data = unescape(body)
+        return data[0] if data else 0
+
+    def symbol(self, tok):
+        return Name(tok, tok.column)
+
+    def symbol_at(self, tok, _suffix):  # call puts@plt: there is no PLT, the symbol is meant
+        return Name(tok, tok.column)
+
+    def local_ref(self, tok):
+        return LocalRef(tok)
+
+    def paren(self, inner):
+        return Paren(inner) if isinstance(inner, str) else inner
+
+    def reloc(self, tok, arg):
+        kind = tok[1:].lower()
+        if kind not in USER_RELOCATIONS:
+            self.errors.append(Diagnostic(
+                "error", f"unknown relocation '{tok}' (expected %hi, %lo, %pcrel_hi or %pcrel_lo)",
+                self._pos(tok)))
+        return Reloc(kind, arg, tok)
+
+    lor = _binary("||")
+    land = _binary("&&")
+    eq = _binary("==")
+    ne = _binary("!=")
+    lt = _binary("<")
+    le = _binary("<=")
+    gt = _binary(">")
+    ge = _binary(">=")
+    add = _binary("+")
+    sub = _binary("-")
+    or_ = _binary("|")
+    xor = _binary("^")
+    and_ = _binary("&")
+    ornot = _binary("!")
+    mul = _binary("*")
+    div = _binary("/")
+    mod = _binary("%")
+    shl = _binary("<<")
+    shr = _binary(">>")
+    neg = _unary("-")
+    inv = _unary("~")
+    lnot = _unary("!")
+
+    def _pos(self, tok) -> Position:
+        return Position(self.source, tok.line + self.line_offset, tok.column)
+
+
+_builder = _Builder()
+_parser = Lark((Path(__file__).with_name("toy32.lark")).read_text(), parser="lalr",
+               lexer="contextual", transformer=_builder, maybe_placeholders=True, cache=False)
+
+
+_TOKEN_WORDS = {
+    "_NL": "end of line", "$END": "end of file", "NAME": "name", "SIMPLE_NAME": "name",
+    "INT": "number", "SIMPLE_INT": "number", "STRING": "string", "CHAR": "character",
+    "LOCAL_REF": "local label reference", "RELOC": "relocation",
+}
+
+
+def _describe(tok) -> str:
+    if tok.type in ("_NL", "$END"):
+        return _TOKEN_WORDS[tok.type]
+    return f"'{tok}'"
+
+
+def _syntax_error(e: UnexpectedInput, text: str) -> tuple[str, int, int, bool]:
+    """(message, line, column, give up on the rest of the text)."""
+    if isinstance(e, UnexpectedCharacters):
+        line, col = e.line, e.column
+        if "MACRO_BODY" in e.allowed:
+            head = text.rfind(".macro", 0, e.pos_in_stream)
+            head_line = text.count("\n", 0, head) + 1
+            head_col = head - text.rfind("\n", 0, head)
+            return "'.macro' without a matching '.endm'", head_line, head_col, True
+        rest = text[e.pos_in_stream:e.pos_in_stream + 2]
+        if rest == "/*":
+            return "unterminated comment", line, col, True
+        if rest[:1] == '"':
+            return "unterminated string", line, col, False
+        if rest[:1] == "'":
+            return "bad character constant", line, col, False
+        return f"unexpected character '{e.char}'", line, col, False
+    assert isinstance(e, UnexpectedToken)
+    tok = e.token
+    if tok.type == "$END":
+        line = text.count("\n") + 1
+        return "unexpected end of file", line, len(text) - text.rfind("\n"), True
+    expected = e.expected
+    if tok.type == "_NL" or tok.type == "SEMICOLON":
+        msg = "expected an operand" if expected & {"SIMPLE_NAME", "INT", "NAME"} else \
+            f"unexpected {_describe(tok)}"
+    elif expected <= {"_NL", "SEMICOLON", "$END", "COMMA", "LPAR"} or "_NL" in expected:
+        msg = f"unexpected {_describe(tok)}: expected ',' or end of statement" \
+            if "COMMA" in expected else f"unexpected {_describe(tok)}: expected end of statement"
+    elif "COLON" in expected and tok.type == "INT":
+        msg = f"unexpected {_describe(tok)}: expected a label or an instruction"
+    else:
+        msg = f"unexpected {_describe(tok)}"
+    return msg, tok.line, tok.column, False
+
+
+def parse(source: Source) -> tuple[list[Stmt], list[Diagnostic]]:
+    """The statements of ``source`` in order, and the syntax errors found on the way."""
+    b = _builder
+    b.stmts, b.source, b.errors, b.line_offset = [], source, [], 0
+    stmts, errors = b.stmts, b.errors
+    text = source.text
+    while True:
+        try:
+            _parser.parse(text)
+            break
+        except UnexpectedInput as e:
+            msg, line, col, give_up = _syntax_error(e, text)
+            abs_line = line + b.line_offset
+            errors.append(Diagnostic("error", msg, Position(source, abs_line, col)))
+            # Drop what was read of the bad line, except its labels (so that references
+            # to them do not turn into more errors).
+            keep = []
+            while stmts and stmts[-1].line >= abs_line:
+                stmt = stmts.pop()
+                if stmt.kind == LABEL:
+                    keep.append(stmt)
+            stmts += reversed(keep)
+            if give_up:
+                break
+            # Resume on the line after the error (the start of a line is the parser's
+            # initial state: the grammar is a flat list of lines).
+            cut = 0
+            for _ in range(line):
+                cut = text.find("\n", cut) + 1
+                if cut == 0:
+                    break
+            if cut == 0:
+                break
+            text = text[cut:]
+            b.line_offset = abs_line
+    b.stmts, b.errors, b.source = [], [], None
+    return stmts, errors

@@ -1,0 +1,64 @@
+"""Where each operand of a statement starts in its source line.
+
+The parser keeps only the statement's own position (fast path operands are not tokens), so
+the column of operand ``i`` is recovered from the line text when an error needs it; macro
+invocations also take their arguments as text from here (GNU substitutes text)."""
+from __future__ import annotations
+
+from .errors import Position
+
+
+def _split(line: str, start: int) -> list[tuple[int, str]]:
+    """(0-based column, text) of each comma-separated operand from ``start`` to the end of
+    the statement (a ';', a comment, or the end of the line), strings, character constants
+    and parentheses kept whole."""
+    pieces = []
+    depth = 0
+    begin = i = start
+    n = len(line)
+    while i < n:
+        c = line[i]
+        if c == '"':
+            i += 1
+            while i < n and line[i] != '"':
+                i += 2 if line[i] == "\\" else 1
+        elif c == "'":  # 'a' or 'a or '\n'
+            i += 3 if i + 1 < n and line[i + 1] == "\\" else 2
+            if i < n and line[i] == "'":
+                i += 1
+            continue
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "," and depth <= 0:
+            pieces.append((begin, line[begin:i]))
+            begin = i + 1
+        elif c in ";#" or line.startswith("/*", i):
+            break
+        i += 1
+    pieces.append((begin, line[begin:min(i, n)]))
+    out = [(col + len(text) - len(text.lstrip()), text.strip()) for col, text in pieces]
+    return [] if len(out) == 1 and not out[0][1] else out
+
+
+def _operands(stmt) -> list[tuple[int, str]]:
+    line = stmt.source.line_text(stmt.line)
+    start = stmt.col - 1
+    while start < len(line) and not line[start].isspace() and line[start] not in ";#":
+        start += 1
+    return _split(line, start)
+
+
+def operand_position(stmt, index: int) -> Position:
+    ops = _operands(stmt)
+    if 0 <= index < len(ops):
+        return Position(stmt.source, stmt.line, ops[index][0] + 1)
+    if ops and index >= len(ops):
+        col, text = ops[-1]
+        return Position(stmt.source, stmt.line, col + len(text) + 1)
+    return stmt.pos
+
+
+def operand_texts(stmt) -> list[str]:
+    return [text for _, text in _operands(stmt)]
