@@ -68,9 +68,11 @@ def toyvm_inprocess(elf: Path, stdin: bytes = b"", paged: bool = False,
 
 
 # --- generated programs -----------------------------------------------------------------------
-# s11 points at a 256-byte scratch buffer and s10 counts loop iterations; the rest are free.
-FREE = [r for r in ["ra", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
-                    "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s8", "s9", "t3", "t4", "t5", "t6"]]
+# s11 points at a 256-byte scratch buffer, s10 and s8 count loop iterations; the rest are free.
+# Leaf functions f0.. (called with `call` or through a register) keep ra intact.
+FREE = ["ra", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0", "a1", "a2", "a3", "a4", "a5",
+        "a6", "a7", "s2", "s3", "s4", "s5", "s6", "s7", "s9", "t3", "t4", "t5", "t6"]
+LEAF_FREE = [r for r in FREE if r != "ra"]
 REG_OPS = ["add", "sub", "sll", "slt", "sltu", "xor", "srl", "sra", "or", "and",
            "mul", "mulh", "mulhsu", "mulhu", "div", "divu", "rem", "remu"]
 IMM_OPS = ["addi", "slti", "sltiu", "xori", "ori", "andi"]
@@ -80,13 +82,16 @@ STORES = [("sb", 1), ("sh", 2), ("sw", 4)]
 BRANCHES = ["beq", "bne", "blt", "bge", "bltu", "bgeu"]
 interesting = st.sampled_from([0, 1, -1, 2, 31, 32, -2048, 2047, 0x7FFFFFFF, -0x80000000, 0x12345678, -7])
 values = st.one_of(interesting, st.integers(-2**31, 2**31 - 1))
-reg = st.sampled_from(FREE)
-src = st.sampled_from(FREE + ["zero"])
 
 
 @st.composite
-def instruction(draw, label_counter):
-    kind = draw(st.sampled_from(["reg", "reg", "imm", "shift", "lui", "load", "store", "branch"]))
+def instruction(draw, labels, regs, functions=0, loops=False):
+    """One generated statement: an instruction, a forward branch over a few, a call of one of
+    ``functions`` leaf functions, or (with ``loops``) a counted inner loop."""
+    reg, src = st.sampled_from(regs), st.sampled_from(regs + ["zero"])
+    kinds = ["reg", "reg", "imm", "shift", "lui", "load", "store", "branch"]
+    kinds += ["call"] * bool(functions) + ["loop"] * loops
+    kind = draw(st.sampled_from(kinds))
     if kind == "reg":
         return f"{draw(st.sampled_from(REG_OPS))} {draw(reg)}, {draw(src)}, {draw(src)}"
     if kind == "imm":
@@ -100,8 +105,15 @@ def instruction(draw, label_counter):
         offset = draw(st.integers(0, 255 // width)) * width
         target = draw(reg) if kind == "load" else draw(src)
         return f"{op} {target}, {offset}(s11)"
-    label_counter[0] += 1
-    label = f"skip{label_counter[0]}"
+    if kind == "call":
+        f = draw(st.integers(0, functions - 1))
+        return draw(st.sampled_from([f"call f{f}", f"la t6, f{f}\njalr ra, 0(t6)"]))
+    labels[0] += 1
+    label = f"L{labels[0]}"
+    if kind == "loop":
+        body = draw(st.lists(instruction(labels, regs, functions), min_size=1, max_size=6))
+        return "\n".join([f"li s8, {draw(st.integers(1, 6))}", f"{label}:"] + body
+                         + ["addi s8, s8, -1", f"bnez s8, {label}"])
     skipped = draw(st.lists(st.builds(lambda r, s, i: f"addi {r}, {s}, {i}", reg, src,
                                       st.integers(-2048, 2047)), min_size=1, max_size=3))
     return "\n".join([f"{draw(st.sampled_from(BRANCHES))} {draw(src)}, {draw(src)}, {label}"]
@@ -110,10 +122,11 @@ def instruction(draw, label_counter):
 
 @st.composite
 def program(draw):
-    counter = [0]
+    labels = [0]
+    functions = draw(st.integers(0, 3))
     init = [f"li {r}, {draw(values)}" for r in FREE]
-    body = draw(st.lists(instruction(counter), min_size=1, max_size=30))
-    loop = draw(st.lists(instruction(counter), min_size=0, max_size=12))
+    body = draw(st.lists(instruction(labels, FREE, functions, loops=True), min_size=1, max_size=24))
+    loop = draw(st.lists(instruction(labels, FREE, functions, loops=True), min_size=0, max_size=10))
     iterations = draw(st.integers(1, 20))
     dump = [f"sw {r}, {4 * i}(s9)" for i, r in enumerate(FREE) if r != "s9"]
     lines = (["la s11, scratch"] + init + body
@@ -122,8 +135,11 @@ def program(draw):
              + ["sw s10, 128(s9)", "li a0, 1", "mv a1, s9", "li a2, 132", "li a7, 64", "ecall",
                 "li a0, 1", "mv a1, s11", "li a2, 256", "li a7, 64", "ecall",
                 "lbu a0, 7(s9)", "li a7, 93", "ecall"])
-    return (".text\n.globl _start\n_start:\n" + "\n".join("    " + x if not x.endswith(":") else x
-                                                          for x in lines)
+    for f in range(functions):
+        lines += [f"f{f}:"] + draw(st.lists(instruction(labels, LEAF_FREE), min_size=0, max_size=8)) + ["ret"]
+    text = "\n".join(line for statement in lines for line in statement.split("\n"))
+    return (".text\n.globl _start\n_start:\n"
+            + "\n".join("    " + x if not x.endswith(":") else x for x in text.split("\n"))
             + "\n.data\n.p2align 2\nscratch: .space 256\nout: .space 132\n")
 
 
