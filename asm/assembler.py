@@ -22,7 +22,7 @@ from .expr import (Binary, Context, ExprError, KeywordArg, LocalRef, Mem, Name, 
                    Reloc, Str, TypeName, Unary, evaluate)
 from .objfile import BSS, NOALLOC, TEXT, Fixup, ObjectFile, Section, section_kind
 from .parser import ASSIGN, INSTR, LABEL, LOCAL_LABEL, MACRO, Stmt, parse, unescape
-from .positions import operand_position
+from .positions import base_register_position, operand_position
 
 NOP = enc.encode("addi")  # addi x0, x0, 0
 MAX_MACRO_DEPTH = 100
@@ -39,7 +39,13 @@ class AsmError(Exception):
         self.notes = notes or []
 
 
+class BaseOf(int):
+    """``at`` for the base register of memory operand ``int(self)``."""
+
+
 def position(stmt: Stmt, at=None) -> Position:
+    if type(at) is BaseOf:
+        return base_register_position(stmt, at)
     if isinstance(at, int):
         return operand_position(stmt, at)
     if at is not None and getattr(at, "column", None) is not None:
@@ -391,9 +397,9 @@ class Assembler:
     def memory_operand(self, op, stmt: Stmt, i: int):
         """(offset expression or None, base register) of ``offset(base)`` or ``(base)``."""
         if type(op) is Mem:
-            return op.offset, self.reg(op.base, stmt, i)
+            return op.offset, self.reg(op.base, stmt, BaseOf(i))
         if type(op) is Paren:
-            return None, self.reg(op.inner, stmt, i)
+            return None, self.reg(op.inner, stmt, BaseOf(i))
         raise AsmError("expected a memory operand: offset(register)", i)
 
     # --- labels and symbols --------------------------------------------------------------------

@@ -265,7 +265,7 @@ def _reloc(e: Reloc, ctx: Context) -> int:
         if not ctx.absolute_sections:
             raise NotYet
         return lo12(value - ctx.pc)
-    raise ExprError(f"unknown relocation '%{kind}' (expected %hi %lo %pcrel_hi %pcrel_lo)", e.tok)
+    raise ExprError(f"unknown relocation '%{kind}' (expected %hi, %lo, %pcrel_hi or %pcrel_lo)", e.tok)
 
 
 def _anchor(e):

@@ -73,9 +73,14 @@ class Linker:
         self.globals: dict[str, Symbol] = {}
         self.resolved: dict[int, tuple[int, object]] = {}
         self.hi_targets: dict[int, int] = {}
+        self.reported: set = set()
 
     def error(self, message, pos, notes=None):
-        self.diagnostics.append(Diagnostic("error", message, pos, notes or []))
+        # A pseudo-instruction's fixups share their operand: report its problem once.
+        key = (message, pos)
+        if key not in self.reported:
+            self.reported.add(key)
+            self.diagnostics.append(Diagnostic("error", message, pos, notes or []))
 
     # --- symbols -------------------------------------------------------------------------------
     def _collect_globals(self) -> None:

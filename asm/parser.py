@@ -17,8 +17,6 @@ from .errors import Diagnostic, Position, Source
 from .expr import (KeywordArg, LocalRef, Mem, Name, Paren, Reloc, Str, TypeName, fold_binary,
                    fold_unary, wrap)
 
-USER_RELOCATIONS = frozenset(("hi", "lo", "pcrel_hi", "pcrel_lo"))
-
 # Statement kinds
 INSTR, LABEL, LOCAL_LABEL, ASSIGN, MACRO = range(5)
 
@@ -199,12 +197,7 @@ class _Builder(Transformer):
         return Paren(inner) if isinstance(inner, str) else inner
 
     def reloc(self, tok, arg):
-        kind = tok[1:].lower()
-        if kind not in USER_RELOCATIONS:
-            self.errors.append(Diagnostic(
-                "error", f"unknown relocation '{tok}' (expected %hi, %lo, %pcrel_hi or %pcrel_lo)",
-                self._pos(tok)))
-        return Reloc(kind, arg, tok)
+        return Reloc(tok[1:].lower(), arg, tok)
 
     lor = _binary("||")
     land = _binary("&&")
@@ -248,43 +241,50 @@ _TOKEN_WORDS = {
 def _describe(tok) -> str:
     if tok.type in ("_NL", "$END"):
         return _TOKEN_WORDS[tok.type]
+    if tok.type == "OPERANDS":  # a whole operand list lexed as one token: show its first
+        return f"'{tok.split(',')[0].strip()}'"
     return f"'{tok}'"
 
 
 def _syntax_error(e: UnexpectedInput, text: str) -> tuple[str, int, int, bool]:
     """(message, line, column, give up on the rest of the text)."""
     if isinstance(e, UnexpectedCharacters):
-        line, col = e.line, e.column
-        if "MACRO_BODY" in e.allowed:
-            head = text.rfind(".macro", 0, e.pos_in_stream)
-            head_line = text.count("\n", 0, head) + 1
-            head_col = head - text.rfind("\n", 0, head)
-            return "'.macro' without a matching '.endm'", head_line, head_col, True
-        rest = text[e.pos_in_stream:e.pos_in_stream + 2]
-        if rest == "/*":
-            return "unterminated comment", line, col, True
-        if rest[:1] == '"':
-            return "unterminated string", line, col, False
-        if rest[:1] == "'":
-            return "bad character constant", line, col, False
+        line, col, at, expected = e.line, e.column, e.pos_in_stream, e.allowed
+        tok = None
+    else:
+        assert isinstance(e, UnexpectedToken)
+        tok, expected = e.token, e.expected
+        if tok.type == "$END":
+            line = text.count("\n") + 1
+            return "unexpected end of file", line, len(text) - text.rfind("\n"), True
+        line, col, at = tok.line, tok.column, tok.start_pos
+    if "MACRO_BODY" in expected:
+        head = text.rfind(".macro", 0, at)
+        head = text.rfind(".MACRO", 0, at) if head < 0 else head
+        head_line = text.count("\n", 0, head) + 1
+        head_col = head - text.rfind("\n", 0, head)
+        return "'.macro' without a matching '.endm'", head_line, head_col, True
+    rest = text[at:at + 2]
+    if rest == "/*":
+        return "unterminated comment", line, col, True
+    if rest[:1] == '"':
+        return "unterminated string", line, col, False
+    if rest[:1] == "'":
+        return "bad character constant", line, col, False
+    if tok is None:
         return f"unexpected character '{e.char}'", line, col, False
-    assert isinstance(e, UnexpectedToken)
-    tok = e.token
-    if tok.type == "$END":
-        line = text.count("\n") + 1
-        return "unexpected end of file", line, len(text) - text.rfind("\n"), True
-    expected = e.expected
-    if tok.type == "_NL" or tok.type == "SEMICOLON":
-        msg = "expected an operand" if expected & {"SIMPLE_NAME", "INT", "NAME"} else \
-            f"unexpected {_describe(tok)}"
-    elif expected <= {"_NL", "SEMICOLON", "$END", "COMMA", "LPAR"} or "_NL" in expected:
-        msg = f"unexpected {_describe(tok)}: expected ',' or end of statement" \
-            if "COMMA" in expected else f"unexpected {_describe(tok)}: expected end of statement"
+    operand_expected = bool(expected & {"SIMPLE_NAME", "SIMPLE_INT", "INT", "NAME"})
+    ends = {"_NL", "SEMICOLON", "$END"}
+    if tok.type in ends:
+        msg = f"unexpected {_describe(tok)}" + (": expected an operand" if operand_expected else "")
+    elif expected & ends:
+        msg = f"unexpected {_describe(tok)}: expected " + \
+            ("',' or end of statement" if "COMMA" in expected else "end of statement")
     elif "COLON" in expected and tok.type == "INT":
         msg = f"unexpected {_describe(tok)}: expected a label or an instruction"
     else:
         msg = f"unexpected {_describe(tok)}"
-    return msg, tok.line, tok.column, False
+    return msg, line, col, False
 
 
 def parse(source: Source) -> tuple[list[Stmt], list[Diagnostic]]:

@@ -60,5 +60,17 @@ def operand_position(stmt, index: int) -> Position:
     return stmt.pos
 
 
+def base_register_position(stmt, index: int) -> Position:
+    """Where the register of operand ``index`` (``offset(register)``) starts."""
+    ops = _operands(stmt)
+    if 0 <= index < len(ops):
+        col, text = ops[index]
+        paren = text.rfind("(")
+        if paren >= 0:
+            inner = text[paren + 1:]
+            return Position(stmt.source, stmt.line, col + paren + 2 + len(inner) - len(inner.lstrip()))
+    return operand_position(stmt, index)
+
+
 def operand_texts(stmt) -> list[str]:
     return [text for _, text in _operands(stmt)]
