@@ -33,7 +33,7 @@ from elftools.elf.sections import SymbolTableSection
 
 from isa import FIELDS, Decoded, decode, operand_fields
 from isa.instructions import Instr
-from isa.machine import ABI_NAMES, SR_NAMES
+from isa.machine import ABI_NAMES, DEFAULT_TEXT_BASE, PAGE_SIZE, SR_NAMES
 
 # fence set letters, most significant bit first (bit 3 = i, bit 0 = w)
 _FENCE_LETTERS = "iorw"
@@ -110,6 +110,8 @@ class _Symbols:
 
 
 def _plus(name: str, offset: int) -> str:
+    """name+offset, the offset taken modulo 2**32 as a signed number (addresses wrap around)."""
+    offset = (offset + 0x80000000) % 0x100000000 - 0x80000000
     if offset == 0:
         return name
     return f"{name}+0x{offset:x}" if offset > 0 else f"{name}-0x{-offset:x}"
@@ -143,6 +145,7 @@ class _Section:
     size: int
     align: int
     executable: bool
+    writable: bool
     nobits: bool
     labels: dict[int, list[str]]  # offset -> names (in symbol-table order)
 
@@ -154,12 +157,36 @@ class _Section:
         return self.addr <= addr < self.end
 
 
+@dataclass
+class _Program:
+    entry: int
+    sections: list[_Section]        # the allocated ones, by address
+    is_global: dict[str, bool]      # label -> .globl
+    build_options: list[str]        # the toyasm build options that reproduce the layout
+
+
 class DisasmError(Exception):
     """The file cannot be disassembled (message names the file and the reason)."""
 
 
-def _read_elf(path: str, f) -> tuple[int, list[_Section], dict[str, bool]]:
-    """(entry, allocated sections by address, label -> is global)."""
+def _layout_options(sections: list[_Section], load_offset: int) -> list[str]:
+    """The toyasm build options that place the sections where they are (none for the default
+    layout: code and read-only data from the default text base, writable data from the next page)."""
+    options = []
+    code = [s for s in sections if not s.writable]
+    data = [s for s in sections if s.writable]
+    text_base = code[0].addr if code else DEFAULT_TEXT_BASE
+    if text_base != DEFAULT_TEXT_BASE:
+        options.append(f"--text-base 0x{text_base:x}")
+    code_end = code[-1].end if code else text_base
+    if data and data[0].addr != -(-code_end // PAGE_SIZE) * PAGE_SIZE:
+        options.append(f"--data-base 0x{data[0].addr:x}")
+    if load_offset:
+        options.append(f"--phys-base 0x{(text_base + load_offset) & 0xFFFFFFFF:x}")
+    return options
+
+
+def _read_elf(path: str, f) -> _Program:
     size = os.fstat(f.fileno()).st_size
     try:
         elf = ELFFile(f)
@@ -174,7 +201,8 @@ def _read_elf(path: str, f) -> tuple[int, list[_Section], dict[str, bool]]:
                 raise DisasmError(f"{path}: section {sec.name} extends past the end of the file")
             by_index[index] = _Section(
                 sec.name, sec["sh_addr"], b"" if nobits else sec.data(), sec["sh_size"],
-                sec["sh_addralign"], bool(sec["sh_flags"] & SH_FLAGS.SHF_EXECINSTR), nobits, {})
+                sec["sh_addralign"], bool(sec["sh_flags"] & SH_FLAGS.SHF_EXECINSTR),
+                bool(sec["sh_flags"] & SH_FLAGS.SHF_WRITE), nobits, {})
         is_global: dict[str, bool] = {}
         symtab = elf.get_section_by_name(".symtab")
         for sym in symtab.iter_symbols() if isinstance(symtab, SymbolTableSection) else ():
@@ -188,14 +216,18 @@ def _read_elf(path: str, f) -> tuple[int, list[_Section], dict[str, bool]]:
                 name = f"{name}.{sym['st_value']:x}"
             is_global[name] = sym["st_info"]["bind"] != "STB_LOCAL"
             sec.labels.setdefault(sym["st_value"] - sec.addr, []).append(name)
-        return elf.header["e_entry"], sorted(by_index.values(), key=lambda s: s.addr), is_global
+        sections = sorted(by_index.values(), key=lambda s: s.addr)
+        loads = [seg for seg in elf.iter_segments() if seg["p_type"] == "PT_LOAD"]
+        load_offset = loads[0]["p_paddr"] - loads[0]["p_vaddr"] if loads else 0
+        return _Program(elf.header["e_entry"], sections, is_global, _layout_options(sections, load_offset))
     except ELFError as e:
         raise DisasmError(f"{path}: malformed ELF file: {e}") from None
 
 
-def _read_image(data: bytes, base: int) -> tuple[int, list[_Section], dict[str, bool]]:
+def _read_image(data: bytes, base: int) -> _Program:
     """A flat binary image (``toyasm build --format bin``) as one code section at ``base``."""
-    return base, [_Section(".text", base, data, len(data), 1, True, False, {})], {}
+    return _Program(base, [_Section(".text", base, data, len(data), 1, True, False, False, {})], {},
+                    ["--format bin", f"--base 0x{base:x}"])
 
 
 def _words(sec: _Section):
@@ -286,20 +318,22 @@ def disassemble_file(path: str, base: int | None = None) -> str:
     try:
         with open(path, "rb") as f:
             if base is not None:
-                entry, sections, is_global = _read_image(f.read(), base)
+                program = _read_image(f.read(), base)
             elif f.read(4) != b"\x7fELF":
                 raise DisasmError(f"{path}: not an ELF file (for a flat binary image, give its base address)")
             else:
                 f.seek(0)
-                entry, sections, is_global = _read_elf(path, f)
+                program = _read_elf(path, f)
     except OSError as e:
         raise DisasmError(f"{path}: {e.strerror}") from None
+    sections, is_global = program.sections, program.is_global
     symbols = _Symbols({name: sec.addr + off for sec in sections
                         for off, names in sec.labels.items() for name in names})
     _label_targets(sections)
     labels = _Symbols({names[0]: sec.addr + off for sec in sections for off, names in sec.labels.items()})
-    out = [f"# {path}: TOY32 executable, entry 0x{entry:08x}",
-           "# Each line: /* address: word */ instruction. Assembling this listing gives the same bytes."]
+    out = [f"# {path}: TOY32 executable, entry 0x{program.entry:08x}",
+           "# Each line: /* address: word */ instruction. Assembling this listing gives the same bytes:",
+           f"#   toyasm build {' '.join(program.build_options + ['LISTING.s'])}"]
     for sec in sections:
         kind = "code" if sec.executable else "bss" if sec.nobits else "data"
         out += ["", f"# section {sec.name}: 0x{sec.addr:08x}..0x{sec.end:08x}, {sec.size} bytes, {kind}",

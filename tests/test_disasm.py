@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import random
 import re
-import shutil
 import subprocess
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 
+from asm.api import assemble_source, assemble_sources
+from asm.cli import main as toyasm
+from asm_oracle import need
 from asm.disasm import DisasmError, decode_exact, disassemble_file, disassemble_word
 from isa import FIELDS, INSTRUCTIONS, operand_fields
 from isa.machine import ABI_NAMES, DEFAULT_TEXT_BASE, SR_NUMBERS
@@ -23,16 +25,10 @@ TOY32 = [ins for ins in INSTRUCTIONS if ins.ext == "TOY32"]
 FENCE_SETS = ["i", "o", "r", "w", "io", "ir", "iw", "or", "ow", "rw", "ior", "iow", "irw", "orw", "iorw"]
 
 
-def _need(*tools: str) -> None:
-    for tool in tools:
-        if shutil.which(tool) is None:
-            pytest.skip(f"{tool} not installed")
-
-
 def _llvm_listing(source: str, tmp_path) -> dict[int, tuple[int, str]]:
     """Assemble ``source`` with llvm-mc, disassemble with llvm-objdump -M no-aliases:
     address -> (word, instruction text)."""
-    _need("llvm-mc", "llvm-objdump")
+    need("llvm-mc", "llvm-objdump")
     src, obj = tmp_path / "ref.s", tmp_path / "ref.o"
     src.write_text(source)
     subprocess.run(["llvm-mc", "-triple=riscv32", "-mattr=+m", "-filetype=obj", str(src), "-o", str(obj)],
@@ -151,7 +147,8 @@ def test_branch_targets_are_absolute_with_nearest_label():
     assert disassemble_word(word, 0x10010).split() == ["beq", "zero,", "zero,", "0x10008"]
 
 
-_ANY_WORD = st.integers(0, 2**32 - 1)
+_ANY_WORD = st.one_of(st.integers(0, 2**32 - 1),  # hypothesis favours small numbers; bytes are not
+                     st.binary(min_size=4, max_size=4).map(lambda b: int.from_bytes(b, "little")))
 _TABLE_WORD = st.tuples(st.sampled_from(INSTRUCTIONS), _ANY_WORD).map(
     lambda p: p[0].match | (p[1] & ~p[0].mask))
 
@@ -205,7 +202,7 @@ buf: .zero 64
 
 def _lld_elf(source: str, tmp_path, name: str, *flags: str):
     """Assemble with llvm-mc and link with ld.lld at toyasm's default text base."""
-    _need("llvm-mc", "ld.lld")
+    need("llvm-mc", "ld.lld")
     src, obj, elf = tmp_path / f"{name}.s", tmp_path / f"{name}.o", tmp_path / f"{name}.elf"
     src.write_text(source)
     subprocess.run(["llvm-mc", "-triple=riscv32", "-mattr=+m", "-filetype=obj", str(src), "-o", str(obj)],
@@ -270,3 +267,134 @@ def test_files_that_are_not_risc_v_executables_are_reported(tmp_path):
             disassemble_file(str(tmp_path / name))
     with pytest.raises(DisasmError, match="No such file"):
         disassemble_file(str(tmp_path / "missing.elf"))
+
+
+# --- round trip through toyasm: disassemble, assemble the listing, same bytes ------------------
+
+ROUND_TRIP_PROGRAMS = {
+    "everything": """
+    .globl _start
+_start:
+    li a0, 0x12345678
+    la a1, msg
+    call func
+    mfsr t0, epc
+    mtsr tvec, t0
+    rdpsw t1
+    wrpsw t1
+    ldpmar t2
+    stpmar t2
+    rti
+    tlbflush
+    hypercall
+    svc
+    ebreak
+    fence
+    fence.i
+1:  bnez a0, 1b
+    j 2f
+    .word 0xffffffff, 0x0010100f, 0x0000000f
+2:  halt
+    jal zero, 0x800          # past the end of every section
+    jal zero, -0x8000        # below every section
+    beq a0, a1, -0x40
+func:
+    ret
+    .byte 1, 2, 3
+    .section .rodata
+ro: .asciz "ro"
+    .data
+msg: .string "hi"
+    .p2align 3
+d8:  .word 1, 2, msg
+odd: .byte 7
+    .bss
+buf:  .zero 10
+""",
+    "no labels": """
+    addi a0, zero, 3
+    addi a0, a0, -1
+    bnez a0, .-4
+    beq zero, zero, .+8
+    .half 0x1234
+    .byte 9
+""",
+}
+
+
+def _loaded(elf_bytes: bytes) -> tuple:
+    """What a loader sees: entry, segments (vaddr, paddr, bytes, memsz, flags), and the
+    allocated sections (name, address, size, bytes)."""
+    import io
+    elf = ELFFile(io.BytesIO(elf_bytes))
+    segments = [(p["p_vaddr"], p["p_paddr"], p.data(), p["p_memsz"], p["p_flags"])
+                for p in elf.iter_segments() if p["p_type"] == "PT_LOAD"]
+    sections = [(s.name, s["sh_addr"], s["sh_size"], s.data() if s["sh_type"] != "SHT_NOBITS" else b"")
+                for s in elf.iter_sections() if s["sh_flags"] & SH_FLAGS.SHF_ALLOC]
+    return elf.header["e_entry"], segments, sections
+
+
+def _symbols(elf_bytes: bytes) -> set:
+    import io
+    symtab = ELFFile(io.BytesIO(elf_bytes)).get_section_by_name(".symtab")
+    return {(s.name, s["st_value"], s["st_info"]["bind"]) for s in symtab.iter_symbols()
+            if s["st_info"]["type"] != "STT_FILE"}
+
+
+def _round_trip(elf_bytes: bytes, tmp_path) -> bytes:
+    path = tmp_path / "prog.elf"
+    path.write_bytes(elf_bytes)
+    return assemble_source(disassemble_file(str(path)), "listing.s").to_elf()
+
+
+@pytest.mark.parametrize("name", ROUND_TRIP_PROGRAMS)
+def test_listing_assembles_to_identical_bytes_and_symbols(tmp_path, name):
+    original = assemble_source(ROUND_TRIP_PROGRAMS[name], "prog.s").to_elf()
+    again = _round_trip(original, tmp_path)
+    assert _loaded(again) == _loaded(original)
+    assert _symbols(again) == _symbols(original)
+
+
+def test_listing_of_a_multi_file_program_round_trips(tmp_path):
+    files = [("a.s", ".globl _start\n_start: call f\nloop: j loop\n.data\nx: .word 1\n"),
+             ("b.s", ".globl f\nf: la a0, x\nloop: bnez a0, loop\nret\n.data\nx: .word 2\n")]
+    original = assemble_sources(files).to_elf()
+    assert _loaded(_round_trip(original, tmp_path)) == _loaded(original)
+
+
+@pytest.mark.parametrize("layout", [["--text-base", "0x80000000", "--phys-base", "0x20000"],
+                                    ["--data-base", "0x400000"],
+                                    ["--format", "bin", "--base", "0x1000"]], ids=" ".join)
+def test_toyasm_disasm_listing_rebuilds_with_the_options_it_names(tmp_path, layout):
+    source, first, listing, second = (tmp_path / n for n in ("p.s", "p.out", "p.lst", "q.out"))
+    source.write_text(ROUND_TRIP_PROGRAMS["everything"])
+    runner = CliRunner()
+    assert runner.invoke(toyasm, ["build", *layout, str(source), "-o", str(first)]).exit_code == 0
+    image = layout[layout.index("--base"):][:2] if "--base" in layout else []  # a flat image's base
+    result = runner.invoke(toyasm, ["disasm", *image, str(first)])
+    assert result.exit_code == 0, result.output
+    listing.write_text(result.output)
+    command = re.search(r"^#   toyasm build (.*) LISTING\.s$", result.output, re.M)[1].split()
+    assert sorted(command) == sorted(layout)
+    assert runner.invoke(toyasm, ["build", *command, str(listing), "-o", str(second)]).exit_code == 0
+    if "bin" in layout:
+        assert second.read_bytes() == first.read_bytes()
+    else:
+        assert _loaded(second.read_bytes()) == _loaded(first.read_bytes())
+
+
+_JUMPS = [ins for ins in INSTRUCTIONS if ins.kind in ("jal", "branch")]
+_JUMP_WORD = st.tuples(st.sampled_from(_JUMPS), _ANY_WORD).map(lambda p: p[0].match | (p[1] & ~p[0].mask))
+_WORDS = st.lists(st.one_of(_ANY_WORD, _TABLE_WORD, _JUMP_WORD), min_size=1, max_size=40)
+
+
+@settings(max_examples=100, deadline=None)
+@given(code=_WORDS, data=st.binary(max_size=11), labels=st.sets(st.integers(0, 39), max_size=4))
+def test_random_code_round_trips(tmp_path_factory, code, data, labels):
+    lines = [".globl _start", "_start:"]
+    for i, word in enumerate(code):
+        lines += [f"l{i}:"] * (i in labels) + [f".word {word:#x}"]
+    lines += [".data", "d:"] + [f".byte {b}" for b in data]
+    original = assemble_source("\n".join(lines) + "\n", "prog.s").to_elf()
+    again = _round_trip(original, tmp_path_factory.mktemp("rt"))
+    assert _loaded(again) == _loaded(original)
