@@ -35,8 +35,8 @@ from isa.semantics import HELPERS
 MASK = 0xFFFFFFFF
 SIGN = 0x80000000
 MAX_BLOCK = 64          # instructions in one basic block
-MAX_REGION_BLOCKS = 24
-MAX_REGION_INSNS = 320
+MAX_REGION_BLOCKS = 12
+MAX_REGION_INSNS = 200
 MAX_RETURN_TESTS = 4    # return sites a jalr compares its target with before leaving the region
 # Instructions after which a basic block ends, and those the CPU executes through ``SYS``.
 _BRANCHES = {"branch", "jal", "jalr"}
