@@ -4,8 +4,9 @@ Instructions are decoded with ``isa.decode`` (the table the interpreter uses) an
 the GNU/LLVM objdump operand conventions: ABI register names, ``imm(rs1)`` memory operands,
 decimal immediates, ``lui``/``auipc`` immediates in hex, fence sets as ``iorw`` letters, special
 registers by name. Base instructions are printed, never pseudo-instruction aliases (``addi zero,
-zero, 0``, not ``nop``), as ``llvm-objdump -M no-aliases`` does: each line then names exactly
-one word, which is what lets a listing assemble back to the same bytes.
+zero, 0``, not ``nop``), as ``llvm-objdump -M no-aliases`` does: each line is then exactly one
+word's encoding, with no pseudo-instruction whose expansion the assembler could choose
+differently (``li``, ``la``, ``call``), so a listing assembles back to the same bytes.
 
 A word prints as an instruction only when that text assembles back to the very same word.
 ``isa.decode`` also accepts ``fence``/``fence.i`` words with nonzero reserved fields (RISC-V
@@ -16,8 +17,9 @@ The listing of an ELF file is itself assembly source: the address and word colum
 ``/* */`` comments, labels are the symbol table's, every branch/jump target gets a label
 (``.L<address>`` where the symbol table has none; a target outside every section is written
 ``label+offset``), and a trailing comment shows the target as objdump does (``# 0x10024
-<loop+0x20>``). Assembling the listing again gives identical bytes: toyasm does so, and so do
-llvm-mc and GNU as for listings of RV32IM code.
+<loop+0x20>``). Assembling the listing again (with the build options its header names) gives
+identical bytes; llvm-mc assembles listings of RV32IM code too, as long as every branch target
+lies inside a section (it rejects label+offset branch targets).
 """
 from __future__ import annotations
 
