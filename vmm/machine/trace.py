@@ -1,7 +1,8 @@
 """``--trace``: one line per completed instruction and one per trap.
 
 Instruction line: completed-instruction number, mode (U/K), pc, disassembly, then the registers
-it wrote (``name=value``), the special registers it changed, and the memory it touched
+it wrote (``name=value``: its rd, and any other register that changed, e.g. by a system call
+served by a monitor), the special registers it changed, and the memory it touched
 (``[address]->value`` for a load, ``[address]<-value`` for a store; addresses are virtual).
 Trap line: ``-`` in the count column, the mode and pc at the trap, cause and tval.
 Everything printed is a function of the machine state, so a run traced twice prints the same.
@@ -43,7 +44,9 @@ class Tracer:
                                             else ("?", None))
         text, d = known
         now = machine.regs
-        changes = [f"{ABI_NAMES[i]}={new:08x}" for i, (new, old) in enumerate(zip(now, regs)) if new != old]
+        rd = d.rd if d is not None and "rd" in d.instr.operands else 0
+        changes = [f"{ABI_NAMES[i]}={new:08x}" for i, (new, old) in enumerate(zip(now, regs))
+                   if new != old or (i == rd and i)]     # rd even when its value did not change
         srs_now = _read_srs(machine)
         if srs_now != srs:
             changes += [f"{name}={new:08x}" for name, old, new in zip(_SRS, srs, srs_now) if new != old]
