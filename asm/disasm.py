@@ -33,7 +33,7 @@ from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
-from isa import FIELDS, Decoded, decode, operand_fields
+from isa import FIELDS, INSTRUCTIONS, Decoded, decode, operand_fields
 from isa.instructions import Instr
 from isa.machine import ABI_NAMES, DEFAULT_TEXT_BASE, PAGE_SIZE, SR_NAMES
 
@@ -51,10 +51,13 @@ def _reserved_bits(ins: Instr) -> int:
     return ~used & 0xFFFFFFFF
 
 
+_RESERVED_BITS = {ins.mnemonic: _reserved_bits(ins) for ins in INSTRUCTIONS}
+
+
 def decode_exact(word: int) -> Decoded | None:
     """``isa.decode(word)`` when the instruction's text names exactly this word, else None."""
     d = decode(word)
-    if d is None or word & _reserved_bits(d.instr):
+    if d is None or word & _RESERVED_BITS[d.mnemonic]:
         return None
     if d.instr.kind == "fence" and "pred" in d.instr.operands and not (d.pred and d.succ):
         return None

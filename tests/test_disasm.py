@@ -2,6 +2,7 @@
 table (every decoded word encodes back to itself), and the assembler (listings round-trip)."""
 from __future__ import annotations
 
+import io
 import random
 import re
 import subprocess
@@ -325,7 +326,6 @@ buf:  .zero 10
 def _loaded(elf_bytes: bytes) -> tuple:
     """What a loader sees: entry, segments (vaddr, paddr, bytes, memsz, flags), and the
     allocated sections (name, address, size, bytes)."""
-    import io
     elf = ELFFile(io.BytesIO(elf_bytes))
     segments = [(p["p_vaddr"], p["p_paddr"], p.data(), p["p_memsz"], p["p_flags"])
                 for p in elf.iter_segments() if p["p_type"] == "PT_LOAD"]
@@ -335,7 +335,6 @@ def _loaded(elf_bytes: bytes) -> tuple:
 
 
 def _symbols(elf_bytes: bytes) -> set:
-    import io
     symtab = ELFFile(io.BytesIO(elf_bytes)).get_section_by_name(".symtab")
     return {(s.name, s["st_value"], s["st_info"]["bind"]) for s in symtab.iter_symbols()
             if s["st_info"]["type"] != "STT_FILE"}
