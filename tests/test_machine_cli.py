@@ -153,3 +153,13 @@ def test_stats(tmp_path):
     err = done.stderr.decode()
     for word in ("instructions", "kernel mode", "user mode", "traps", "TLB misses", "wall time", "MIPS"):
         assert word in err
+
+
+def test_trace_of_a_load_names_the_address_from_the_base_before_the_load(tmp_path):
+    elf = build(tmp_path, ".text\n.globl _start\n_start:\n    la a0, val\nhere:\n    lw a0, 0(a0)\n"
+                          "    lui a0, 0x11\n    lui a0, 0x11\n    halt\n.data\nval: .word 0x1234\n")
+    syms = symbols(elf)
+    lines = toyvm("run", "--trace", elf).stderr.decode().splitlines()
+    load = next(line for line in lines if f" {syms['here']:08x} " in line)
+    assert load.endswith(f"a0=00001234 [{syms['val']:08x}]->00001234")
+    assert lines[-2].split()[-1] == "a0=00011000"     # rd listed even if the value is unchanged

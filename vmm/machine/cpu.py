@@ -497,15 +497,19 @@ class Machine:
             self._events()
             if self.stopped is not None:
                 return
-            ctx = self._context()
-            count, pc = self.count, self.pc
-            before = tracer.snapshot(self)
-            fn = None
+            steps, ctx, limit = self._steps[self._context()], self._context(), self._limit
             try:
-                fn = self._steps[ctx].get(pc) or self._code_for(ctx, pc, True)
-                self.pc, k = fn(self._limit - count)
-                self.count = count + k
+                while self.count < limit:
+                    count, pc = self.count, self.pc
+                    before = tracer.snapshot(self)
+                    fn = steps.get(pc) or self._code_for(ctx, pc, True)
+                    try:
+                        self.pc, k = fn(limit - count)
+                        self.count = count + k
+                    except RegionExit:
+                        if self.count > count:
+                            tracer.instruction(self, before, pc, fn.word)
+                        raise
+                    tracer.instruction(self, before, pc, fn.word)
             except RegionExit:
                 pass
-            if self.count > count:
-                tracer.instruction(self, before, pc, getattr(fn, "word", None))

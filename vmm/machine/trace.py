@@ -44,17 +44,22 @@ class Tracer:
                                             else ("?", None))
         text, d = known
         now = machine.regs
+        touched = ""
+        if d is not None and d.instr.kind in ("load", "store"):
+            addr = (regs[d.rs1] + d.imm) & MASK          # rs1 as it was before the instruction
+            if d.instr.kind == "store":
+                value = regs[d.rs2] & ((1 << 8 * d.instr.width) - 1)
+                touched = f"[{addr:08x}]<-{value:0{2 * d.instr.width}x}"
+            else:
+                touched = f"[{addr:08x}]->" + (f"{now[d.rd]:08x}" if d.rd else "?")
         rd = d.rd if d is not None and "rd" in d.instr.operands else 0
-        changes = [f"{ABI_NAMES[i]}={new:08x}" for i, (new, old) in enumerate(zip(now, regs))
-                   if new != old or (i == rd and i)]     # rd even when its value did not change
+        changes = [f"{ABI_NAMES[rd]}={now[rd]:08x}"] if rd else []   # rd even if unchanged
+        regs[rd] = now[rd]
+        if now != regs:     # others too (a system call a monitor served, say)
+            changes += [f"{ABI_NAMES[i]}={new:08x}" for i, (new, old) in enumerate(zip(now, regs)) if new != old]
         srs_now = _read_srs(machine)
         if srs_now != srs:
             changes += [f"{name}={new:08x}" for name, old, new in zip(_SRS, srs, srs_now) if new != old]
-        if d is not None and d.instr.kind in ("load", "store"):
-            addr = (regs[d.rs1] + d.imm) & MASK
-            if d.instr.kind == "store":
-                value = regs[d.rs2] & ((1 << 8 * d.instr.width) - 1)
-                changes.append(f"[{addr:08x}]<-{value:0{2 * d.instr.width}x}")
-            else:
-                changes.append(f"[{addr:08x}]->" + (f"{machine.regs[d.rd]:08x}" if d.rd else "?"))
+        if touched:
+            changes.append(touched)
         self.out.write(f"{machine.count:>10} {'U' if user else 'K'} {pc:08x}  {text:<32} {' '.join(changes)}".rstrip() + "\n")
