@@ -10,7 +10,6 @@ Errors do not stop the pass: each is recorded and the next statement is assemble
 from __future__ import annotations
 
 import difflib
-import os
 import re
 
 from isa import BY_MNEMONIC, PREDEFINED_VALUES
@@ -21,8 +20,8 @@ from .errors import Diagnostic, Expansion, Position, Source
 from .expr import (Binary, Context, ExprError, KeywordArg, LocalRef, Mem, Name, NotYet, Paren,
                    Reloc, Str, TypeName, Unary, evaluate)
 from .objfile import BSS, NOALLOC, TEXT, Fixup, ObjectFile, Section, section_kind
-from .parser import ASSIGN, INSTR, LABEL, LOCAL_LABEL, MACRO, Stmt, parse, unescape
-from .positions import base_register_position, operand_position
+from .parser import ASSIGN, INSTR, IRP, LABEL, LOCAL_LABEL, UNPARSED, Stmt, parse
+from .positions import base_register_position, operand_position, operand_texts, split_arguments
 
 NOP = enc.encode("addi")  # addi x0, x0, 0
 MAX_MACRO_DEPTH = 100
@@ -162,7 +161,7 @@ class Assembler:
             try:
                 if kind == INSTR:
                     if name in macros:
-                        self._expand(stmt, macros[name])
+                        self._expand(stmt, macros[name], operand_texts(stmt))
                         continue
                     if name in _REPT_OPENERS:
                         rept = [stmt, self._rept_count(stmt), [], 0]
@@ -185,6 +184,14 @@ class Assembler:
                     self._define_label(f"{name}\x02{n}", stmt)
                 elif kind == ASSIGN:
                     self._assign(stmt.name, stmt.ops[0], stmt, redefine=True)
+                elif kind == IRP:
+                    self._irp(stmt)
+                elif kind == UNPARSED:
+                    macro = macros.get(name)
+                    if macro is None:
+                        self.diagnostics.append(stmt.ops[0])
+                    else:
+                        self._expand(stmt, macro, split_arguments(stmt.ops[1]))
                 else:
                     self._define_macro(stmt)
             except AsmError as e:
@@ -455,10 +462,16 @@ class Assembler:
             raise AsmError(f"macro '{name}' is already defined")
         self.macros[name.lower()] = Macro(name, params, body, stmt.source, stmt.line)
 
-    def _expand(self, stmt: Stmt, macro: Macro) -> None:
+    def _expand(self, stmt: Stmt, macro: Macro, texts: list[str]) -> None:
+        self._expand_text(stmt, macro.name, macro.body, self._macro_args(macro, texts),
+                          macro.source, macro.line)
+
+    def _expand_text(self, stmt: Stmt, what: str, body: str, args: dict[str, str],
+                     def_source: Source, def_line: int) -> None:
+        """Assemble ``body`` with ``\\name`` replaced by ``args[name]`` (and ``\\@`` by the
+        expansion count, ``\\()`` by nothing), as GNU as substitutes text."""
         if self.depth >= MAX_MACRO_DEPTH:
             raise AsmError(f"macros nested too deeply (more than {MAX_MACRO_DEPTH} levels)")
-        args = self._macro_args(stmt, macro)
         self.expansions += 1
         counter = str(self.expansions)
 
@@ -470,18 +483,33 @@ class Assembler:
                 return ""
             return args.get(key, m.group(0))
 
-        text = _MACRO_ARG.sub(substitute, macro.body)
-        source = Source(f"<macro {macro.name}>", text,
-                        Expansion(macro.name, stmt.pos, macro.source, macro.line))
+        text = _MACRO_ARG.sub(substitute, body)
+        source = Source(f"<{what}>", text, Expansion(what, stmt.pos, def_source, def_line))
         self.depth += 1
         try:
             self._run_source(source)
         finally:
             self.depth -= 1
 
-    def _macro_args(self, stmt: Stmt, macro: Macro) -> dict[str, str]:
-        from .positions import operand_texts
-        texts = operand_texts(stmt)
+    def _irp(self, stmt: Stmt) -> None:
+        """.irp sym, v1, v2... / .irpc sym, chars: the body once per value (or character)."""
+        head = stmt.name.strip()
+        per_char = head[:5].lower() == ".irpc"
+        m = re.match(r"([A-Za-z_][A-Za-z0-9_]*)\s*,?\s*(.*)$", head[5 if per_char else 4:].strip(),
+                     re.S)
+        if not m:
+            raise AsmError(f"expected a parameter name after '{head.split()[0]}'")
+        name, rest = m.group(1), m.group(2).strip()
+        if per_char:
+            values = list(rest)
+        else:
+            values = [v.strip() for v in rest.split(",")] if "," in rest else rest.split()
+        body = stmt.ops[0]
+        body = body[:body.rfind("\n") + 1]
+        for value in values or [""]:
+            self._expand_text(stmt, head.split()[0], body, {name: value}, stmt.source, stmt.line)
+
+    def _macro_args(self, macro: Macro, texts: list[str]) -> dict[str, str]:
         values: dict[str, str] = {}
         names = [p[0] for p in macro.params]
         positional = 0

@@ -8,6 +8,7 @@ A syntax error does not end the run: it is recorded and parsing resumes at the n
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from lark import Lark, Transformer, v_args
@@ -18,13 +19,15 @@ from .expr import (KeywordArg, LocalRef, Mem, Name, Paren, Reloc, Str, TypeName,
                    fold_unary, wrap)
 
 # Statement kinds
-INSTR, LABEL, LOCAL_LABEL, ASSIGN, MACRO = range(5)
+INSTR, LABEL, LOCAL_LABEL, ASSIGN, MACRO, IRP, UNPARSED = range(7)
 
 
 class Stmt:
     """One statement: an instruction or directive (``name`` lower-cased, ``ops`` its operands,
-    None for an empty one), a label, ``sym = expr``, or a macro definition
-    (``name`` the header text, ``ops`` = [body text])."""
+    None for an empty one), a label, ``sym = expr``, or a macro definition or .irp/.irpc
+    block (``name`` the header text, ``ops`` = [body text]), or a statement that does not parse
+    (``name`` its first word, ``ops`` = [the syntax error, the text after the word]): GNU macro
+    arguments are free text, so it is an error only if ``name`` turns out not to be a macro."""
 
     __slots__ = ("kind", "name", "ops", "source", "line", "col")
 
@@ -143,6 +146,10 @@ class _Builder(Transformer):
         self.stmts.append(Stmt(MACRO, str(head), (str(body),), self.source,
                                head.line + self.line_offset, head.column))
 
+    def irp_def(self, head, body):
+        self.stmts.append(Stmt(IRP, str(head), (str(body),), self.source,
+                               head.line + self.line_offset, head.column))
+
     def start(self, *_):
         return None
 
@@ -258,12 +265,12 @@ def _syntax_error(e: UnexpectedInput, text: str) -> tuple[str, int, int, bool]:
             line = text.count("\n") + 1
             return "unexpected end of file", line, len(text) - text.rfind("\n"), True
         line, col, at = tok.line, tok.column, tok.start_pos
-    if "MACRO_BODY" in expected:
-        head = text.rfind(".macro", 0, at)
-        head = text.rfind(".MACRO", 0, at) if head < 0 else head
-        head_line = text.count("\n", 0, head) + 1
-        head_col = head - text.rfind("\n", 0, head)
-        return "'.macro' without a matching '.endm'", head_line, head_col, True
+    for body, opener, closer in (("MACRO_BODY", ".macro", ".endm"), ("IRP_BODY", ".irp", ".endr")):
+        if body in expected:
+            head = text.lower().rfind(opener, 0, at)
+            head_line = text.count("\n", 0, head) + 1
+            head_col = head - text.rfind("\n", 0, head)
+            return f"'{opener}' without a matching '{closer}'", head_line, head_col, True
     rest = text[at:at + 2]
     if rest == "/*":
         return "unterminated comment", line, col, True
@@ -287,6 +294,23 @@ def _syntax_error(e: UnexpectedInput, text: str) -> tuple[str, int, int, bool]:
     return msg, line, col, False
 
 
+_WORD = re.compile(r"\s*(?:[A-Za-z_.$][A-Za-z0-9_.$]*\s*:\s*)*([A-Za-z_.$][A-Za-z0-9_.$]*)")
+
+
+def _unparsed(source: Source, line: int, col: int, error: Diagnostic) -> Stmt | None:
+    """The statement of ``line`` in which the error at ``col`` lies, as an UNPARSED one."""
+    from .positions import statement_spans
+    text = source.line_text(line)
+    for start, end in statement_spans(text):
+        if start <= col - 1 <= end:
+            m = _WORD.match(text, start, end)
+            if m is None:
+                return None
+            return Stmt(UNPARSED, m.group(1).lower(), (error, text[m.end():end]), source, line,
+                        m.start(1) + 1)
+    return None
+
+
 def parse(source: Source) -> tuple[list[Stmt], list[Diagnostic]]:
     """The statements of ``source`` in order, and the syntax errors found on the way."""
     b = _builder
@@ -300,7 +324,7 @@ def parse(source: Source) -> tuple[list[Stmt], list[Diagnostic]]:
         except UnexpectedInput as e:
             msg, line, col, give_up = _syntax_error(e, text)
             abs_line = line + b.line_offset
-            errors.append(Diagnostic("error", msg, Position(source, abs_line, col)))
+            error = Diagnostic("error", msg, Position(source, abs_line, col))
             # Drop what was read of the bad line, except its labels (so that references
             # to them do not turn into more errors).
             keep = []
@@ -309,6 +333,11 @@ def parse(source: Source) -> tuple[list[Stmt], list[Diagnostic]]:
                 if stmt.kind == LABEL:
                     keep.append(stmt)
             stmts += reversed(keep)
+            unparsed = None if give_up else _unparsed(source, abs_line, col, error)
+            if unparsed is None:
+                errors.append(error)
+            else:
+                stmts.append(unparsed)
             if give_up:
                 break
             # Resume on the line after the error (the start of a line is the parser's

@@ -5,6 +5,8 @@ the column of operand ``i`` is recovered from the line text when an error needs 
 invocations also take their arguments as text from here (GNU substitutes text)."""
 from __future__ import annotations
 
+import re
+
 from .errors import Position
 
 
@@ -74,3 +76,32 @@ def base_register_position(stmt, index: int) -> Position:
 
 def operand_texts(stmt) -> list[str]:
     return [text for _, text in _operands(stmt)]
+
+
+def statement_spans(line: str) -> list[tuple[int, int]]:
+    """(start, end) of each ';'-separated statement of a line, up to its comment."""
+    spans = []
+    begin = i = 0
+    n = len(line)
+    while i < n:
+        c = line[i]
+        if c == '"':
+            i += 1
+            while i < n and line[i] != '"':
+                i += 2 if line[i] == "\\" else 1
+        elif c == ";":
+            spans.append((begin, i))
+            begin = i + 1
+        elif c == "#" or line.startswith("/*", i):
+            break
+        i += 1
+    spans.append((begin, max(begin, min(i, n))))
+    return spans
+
+
+def split_arguments(text: str) -> list[str]:
+    """Macro arguments: separated by commas, or else by blanks (GNU as accepts both)."""
+    pieces = [t for _, t in _split(text, 0)]
+    if len(pieces) == 1:
+        return re.findall(r'"(?:\\.|[^"\\])*"|\S+', pieces[0])
+    return pieces

@@ -173,3 +173,23 @@ def test_conditionals_and_set():
     """
     plain = "addi a0,a0,1\naddi a1,a1,2\naddi a0,a0,3\naddi a1,a1,4\nnop\nnop\n"
     assert assemble_source(source).text == assemble_source(plain).text
+
+
+def test_macro_arguments_are_text_separated_by_commas_or_blanks():
+    source = """
+    .macro pair a b
+    add \\a, \\a, \\b
+    .endm
+    .macro weird x, y=7
+    li a0, \\x * \\y
+    .endm
+    pair a0 a1
+    pair a2, a3
+    weird 1+2
+    weird y=2, x=5
+    .if 0
+    this is ( not even parsed
+    .endif
+    """
+    plain = "add a0, a0, a1\nadd a2, a2, a3\nli a0, 15\nli a0, 10\n"
+    assert assemble_source(source).text == assemble_source(plain).text

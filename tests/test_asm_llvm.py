@@ -300,3 +300,21 @@ def test_expression_precedence_and_arithmetic():
     ours, theirs = toyasm_text(source), llvm_text(source)
     for i, expr in enumerate(EXPRESSIONS):
         assert ours[8 * i:8 * i + 8] == theirs[8 * i:8 * i + 8], expr
+
+
+def test_irp_and_irpc():
+    source = """
+    .irp reg, 1, 2, 3
+    sw x\\reg, (\\reg * 4)(sp)
+    .endr
+    .irpc c, 0123
+    addi a\\c, a\\c, \\c
+    .endr
+    .macro save regs:vararg
+    .irp r, \\regs
+    sw \\r, 0(sp)
+    .endr
+    .endm
+    save s0, s1, ra
+    """
+    _assert_same(source, toyasm_text(source), llvm_text(source))
