@@ -25,6 +25,8 @@ from .positions import base_register_position, operand_position, operand_texts, 
 
 NOP = enc.encode("addi")  # addi x0, x0, 0
 MAX_MACRO_DEPTH = 100
+MAX_REPEAT = 1 << 20
+MAX_SECTION_SIZE = 1 << 28  # bytes a section may grow to (a program must fit in RAM anyway)
 MAX_INCLUDE_DEPTH = 30
 
 
@@ -196,6 +198,8 @@ class Assembler:
                     self._define_macro(stmt)
             except AsmError as e:
                 self.error(str(e), position(stmt, e.at), e.notes)
+            except RecursionError:
+                self.error("expression or macro nesting too deep", stmt.pos)
         if rept is not None:
             self.error(f"'{rept[0].name}' without a matching '.endr'", rept[0].pos)
         for _, _, head in conds:
@@ -325,6 +329,14 @@ class Assembler:
         self.emit_word(word, stmt)
         if fix is not None:
             sec.fixups.append(fix)
+
+    def reserve(self, size: int, i: int) -> None:
+        """Check that ``size`` more bytes still fit the section (before building them)."""
+        if size < 0:
+            raise AsmError("the size must not be negative", i)
+        if self.section.offset + size > MAX_SECTION_SIZE:
+            raise AsmError(f"section '{self.section.name}' would grow beyond "
+                           f"{MAX_SECTION_SIZE >> 20} MiB", i)
 
     def emit_bytes(self, data: bytes, stmt: Stmt) -> None:
         sec = self.section
@@ -539,8 +551,8 @@ class Assembler:
         if len(stmt.ops) != 1:
             raise AsmError("'.rept' takes one operand: the repeat count")
         count = self.constant(stmt.ops[0], stmt, 0, "the repeat count")
-        if count < 0:
-            raise AsmError("the repeat count must not be negative", 0)
+        if not 0 <= count <= MAX_REPEAT:
+            raise AsmError(f"the repeat count must be between 0 and {MAX_REPEAT}", 0)
         return count
 
     def _conditional(self, stmt: Stmt, conds: list, active: bool) -> bool:

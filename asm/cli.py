@@ -79,6 +79,9 @@ def build(sources, output, fmt, base, text_base, data_base, phys_base, listing, 
         n = len(e.errors)
         click.echo(f"toyasm: {n} error{'s' * (n != 1)}, no output written", err=True)
         sys.exit(1)
+    except Exception as e:  # a bug in toyasm: still a message, not a traceback
+        click.echo(f"toyasm: internal error: {type(e).__name__}: {e}", err=True)
+        sys.exit(1)
     _print_diagnostics(exe.warnings)
     try:
         data = exe.to_elf() if fmt == "elf" else exe.to_bin(base)

@@ -8,7 +8,7 @@ from isa.machine import REGISTERS
 from .encoding import encode
 from .errors import Source
 from .expr import Str, TypeName
-from .objfile import TEXT
+from .objfile import BSS, TEXT
 
 NOP_BYTES = encode("addi").to_bytes(4, "little")  # addi x0, x0, 0
 
@@ -163,8 +163,10 @@ def _space(asm, stmt):
     _arity(stmt, 1, 2, "a size and an optional fill byte")
     size = asm.constant(stmt.ops[0], stmt, 0, "the size")
     fill = asm.constant(stmt.ops[1], stmt, 1, "the fill value") if len(stmt.ops) > 1 else 0
-    if size < 0:
-        raise _err("the size must not be negative", 0)
+    asm.reserve(size, 0)
+    if asm.section.kind == BSS and fill & 0xFF == 0:
+        asm.section.size += size
+        return
     asm.emit_bytes(bytes([fill & 0xFF]) * size, stmt)
 
 
@@ -174,10 +176,9 @@ def _fill(asm, stmt):
     repeat = asm.constant(ops[0], stmt, 0, "the repeat count")
     size = asm.constant(ops[1], stmt, 1, "the size") if len(ops) > 1 and ops[1] is not None else 1
     value = asm.constant(ops[2], stmt, 2, "the value") if len(ops) > 2 else 0
-    if repeat < 0:
-        raise _err("the repeat count must not be negative", 0)
     if not 0 <= size <= 8:
         raise _err("the size must be between 0 and 8", 1)
+    asm.reserve(repeat * size, 0)
     item = (value & ((1 << 8 * size) - 1)).to_bytes(size, "little")
     asm.emit_bytes(item * repeat, stmt)
 
@@ -186,8 +187,11 @@ def _incbin(asm, stmt):
     _arity(stmt, 1, 3, "a file name, an optional skip and an optional count")
     path = _find_file(asm, stmt, _string(stmt.ops[0], 0).decode())
     skip = asm.constant(stmt.ops[1], stmt, 1, "the skip") if len(stmt.ops) > 1 else 0
-    with open(path, "rb") as f:
-        data = f.read()[skip:]
+    try:
+        with open(path, "rb") as f:
+            data = f.read()[skip:]
+    except OSError as e:
+        raise _err(f"cannot read '{path}': {e.strerror}", 0) from None
     if len(stmt.ops) > 2:
         data = data[:asm.constant(stmt.ops[2], stmt, 2, "the count")]
     asm.emit_bytes(data, stmt)
@@ -241,6 +245,7 @@ def _org(asm, stmt):
     fill = asm.constant(stmt.ops[1], stmt, 1, "the fill") if len(stmt.ops) > 1 else 0
     if value < asm.section.offset:
         raise _err("'.org' cannot move the location counter backwards", 0)
+    asm.reserve(value - asm.section.offset, 0)
     asm.emit_bytes(bytes([fill & 0xFF]) * (value - asm.section.offset), stmt)
 
 

@@ -143,6 +143,9 @@ class Linker:
                 sec.address = addr
                 addr += sec.offset
         self.data_start, self.data_end = data_start, addr
+        if self.text_end > 1 << 32 or self.data_end > 1 << 32:
+            self.error(f"the program does not fit below 4 GiB (code ends at {self.text_end:#x}, "
+                       f"data at {self.data_end:#x})", None)
         for obj in self.objects:   # sections that are not loaded still need an address
             for sec in obj.sections.values():
                 if sec.kind not in groups:
