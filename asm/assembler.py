@@ -537,7 +537,9 @@ class Assembler:
                 values[pname] = ", ".join(texts[k:])
                 break
             if text:
-                values[pname] = text
+                # a quoted argument is passed without its quotes (as llvm-mc does)
+                quoted = len(text) >= 2 and text[0] == text[-1] == '"'
+                values[pname] = text[1:-1] if quoted else text
             positional += 1
         for pname, default, qual in macro.params:
             if pname not in values:

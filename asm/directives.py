@@ -179,7 +179,8 @@ def _fill(asm, stmt):
     if not 0 <= size <= 8:
         raise _err("the size must be between 0 and 8", 1)
     asm.reserve(repeat * size, 0)
-    item = (value & ((1 << 8 * size) - 1)).to_bytes(size, "little")
+    # As GNU as: the value is at most 4 bytes wide; a bigger size is padded with zeros.
+    item = (value & ((1 << 8 * min(size, 4)) - 1)).to_bytes(size, "little")
     asm.emit_bytes(item * repeat, stmt)
 
 

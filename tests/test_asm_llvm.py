@@ -267,6 +267,8 @@ def test_directives_and_alignment():
     .space 5, 0x5a
     .fill 3, 2, 0x0102
     .fill 2, 4, -1
+    .fill 2, 8, -1
+    .fill 1, 5, 0x1122334455
     .fill 1
     .balign 4, 0xab
     .p2align 3, 0xcc
@@ -318,3 +320,40 @@ def test_irp_and_irpc():
     save s0, s1, ra
     """
     _assert_same(source, toyasm_text(source), llvm_text(source))
+
+
+MACROS = r"""
+    .macro inc reg, by=1
+    addi \reg, \reg, \by
+    .endm
+    .macro inc2 reg
+    inc \reg
+    inc \reg, 2
+    .endm
+    .macro lbl name
+\name\()_x: nop
+    .endm
+    .macro uniq
+.Lu\@: j .Lu\@
+    .endm
+    .macro countdown n
+    .if \n
+    li a0, \n
+    countdown "(\n-1)"
+    .endif
+    .endm
+_start:
+    inc a0
+    inc a1, 5
+    inc2 t0
+    lbl foo
+    j foo_x
+    uniq
+    uniq
+    countdown 3
+    inc reg=a2, by=-3
+"""
+
+
+def test_macro_defaults_nesting_keywords_unique_labels_and_recursion():
+    _assert_same(MACROS, toyasm_text(MACROS), llvm_text(MACROS))
