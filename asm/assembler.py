@@ -23,11 +23,9 @@ from .objfile import BSS, NOALLOC, TEXT, Fixup, ObjectFile, Section, section_kin
 from .parser import ASSIGN, INSTR, IRP, LABEL, LOCAL_LABEL, UNPARSED, Stmt, parse
 from .positions import base_register_position, operand_position, operand_texts, split_arguments
 
-NOP = enc.encode("addi")  # addi x0, x0, 0
 MAX_MACRO_DEPTH = 100
 MAX_REPEAT = 1 << 20
 MAX_SECTION_SIZE = 1 << 28  # bytes a section may grow to (a program must fit in RAM anyway)
-MAX_INCLUDE_DEPTH = 30
 
 
 class AsmError(Exception):

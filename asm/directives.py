@@ -11,6 +11,7 @@ from .expr import Str, TypeName
 from .objfile import BSS, TEXT
 
 NOP_BYTES = encode("addi").to_bytes(4, "little")  # addi x0, x0, 0
+MAX_INCLUDE_DEPTH = 30
 
 
 def _err(message: str, at=None):
@@ -265,7 +266,7 @@ def _find_file(asm, stmt, name: str) -> str:
 
 def _include(asm, stmt):
     _arity(stmt, 1, 1, "a file name in quotes")
-    if asm.include_depth >= 30:
+    if asm.include_depth >= MAX_INCLUDE_DEPTH:
         raise _err("files included too deeply (is a file including itself?)")
     path = _find_file(asm, stmt, _string(stmt.ops[0], 0).decode())
     try:

@@ -54,34 +54,33 @@ class Diagnostic:
     pos: Position | None = None
     notes: list["Diagnostic"] = field(default_factory=list)
 
-    def sort_key(self) -> tuple:
-        if self.pos is None:
-            return ("", 0, 0)
-        p = _file_position(self.pos)
-        return (p.source.name, p.line, p.col)
+    @property
+    def where(self) -> Position | None:
+        """The position in a file (a macro expansion's line is reported in its body)."""
+        return None if self.pos is None else _file_position(self.pos)
 
     def format(self) -> str:
-        out = []
         pos = self.pos
         if pos is None:
-            out.append(f"toyasm: {self.severity}: {self.message}")
+            out = [f"toyasm: {self.severity}: {self.message}"]
         else:
-            where = _file_position(pos)
-            text = pos.source.line_text(pos.line)
-            out.append(f"{where.source.name}:{where.line}:{where.col}: {self.severity}: {self.message}")
-            out.append(text)
-            out.append(_caret(text, pos.col))
+            out = _located(self.where, f"{self.severity}: {self.message}", pos)
             origin = pos.source.origin
-            while origin is not None:
+            while origin is not None:   # the chain of macro calls that led here
+                what = f"'{origin.macro}'" if origin.macro.startswith(".") else \
+                    f"macro '{origin.macro}'"
                 call = origin.call
-                out.append(f"{_file_position(call).source.name}:{_file_position(call).line}:"
-                           f"{_file_position(call).col}: note: in expansion of macro '{origin.macro}'")
-                out.append(call.source.line_text(call.line))
-                out.append(_caret(call.source.line_text(call.line), call.col))
+                out += _located(_file_position(call), f"note: in expansion of {what}", call)
                 origin = call.source.origin
         for note in self.notes:
             out.append(note.format())
         return "\n".join(out)
+
+
+def _located(where: Position, text: str, pos: Position) -> list[str]:
+    """``file:line:col: text``, the source line, and a caret under the column."""
+    line = pos.source.line_text(pos.line)
+    return [f"{where.source.name}:{where.line}:{where.col}: {text}", line, _caret(line, pos.col)]
 
 
 def _file_position(pos: Position) -> Position:
@@ -102,9 +101,18 @@ class AsmErrors(Exception):
     """Everything that went wrong in one assembler run (errors; warnings ride along)."""
 
     def __init__(self, diagnostics: list[Diagnostic]):
-        self.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
-        errors = [d for d in self.diagnostics if d.severity == "error"]
-        super().__init__(f"{len(errors)} error(s)")
+        # By file (in the order the files were read), then by line and column.
+        rank: dict[str, int] = {}
+        for d in diagnostics:
+            if d.where is not None:
+                rank.setdefault(d.where.source.name, len(rank))
+
+        def key(d: Diagnostic) -> tuple:
+            w = d.where
+            return (-1, 0, 0) if w is None else (rank[w.source.name], w.line, w.col)
+
+        self.diagnostics = sorted(diagnostics, key=key)
+        super().__init__(f"{len(self.errors)} error(s)")
 
     @property
     def errors(self) -> list[Diagnostic]:

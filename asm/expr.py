@@ -280,13 +280,3 @@ def _anchor(e):
                 return found
     return None
 
-
-def symbols_in(e):
-    """Every symbol name an expression mentions."""
-    if isinstance(e, str):
-        yield e
-    elif isinstance(e, (Binary, Unary, Reloc, Paren)):
-        for attr in ("a", "b", "arg", "inner"):
-            sub = getattr(e, attr, None)
-            if sub is not None:
-                yield from symbols_in(sub)

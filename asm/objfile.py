@@ -38,7 +38,7 @@ def _named(name: str, *bases: str) -> bool:
 
 
 class Section:
-    __slots__ = ("name", "kind", "data", "align", "fixups", "size", "obj", "address", "index")
+    __slots__ = ("name", "kind", "data", "align", "fixups", "size", "obj", "address")
 
     def __init__(self, name: str, kind: str, obj: "ObjectFile"):
         self.name = name
@@ -49,7 +49,6 @@ class Section:
         self.size = 0               # only used for bss sections
         self.obj = obj
         self.address = 0            # set by the linker
-        self.index = 0              # ELF section index, set by the writer
 
     @property
     def nobits(self) -> bool:
@@ -98,10 +97,6 @@ class Symbol:
         self.pc = 0                        # location '.' stood for in a deferred expression
         self.pc_section: Section | None = None
         self.evaluating = False
-
-    @property
-    def defined(self) -> bool:
-        return self.pos is not None
 
     @property
     def is_label(self) -> bool:
