@@ -18,6 +18,8 @@ from .errors import Diagnostic, Position, Source
 from .expr import (KeywordArg, LocalRef, Mem, Name, Paren, Reloc, Str, TypeName, fold_binary,
                    fold_unary, wrap)
 
+MAX_RESTARTS = 1000  # lines of one text that do not parse before giving up on it
+
 # Statement kinds
 INSTR, LABEL, LOCAL_LABEL, ASSIGN, MACRO, IRP, UNPARSED = range(7)
 
@@ -317,6 +319,7 @@ def parse(source: Source) -> tuple[list[Stmt], list[Diagnostic]]:
     b.stmts, b.source, b.errors, b.line_offset = [], source, [], 0
     stmts, errors = b.stmts, b.errors
     text = source.text
+    restarts = 0
     while True:
         try:
             _parser.parse(text)
@@ -324,6 +327,11 @@ def parse(source: Source) -> tuple[list[Stmt], list[Diagnostic]]:
         except UnexpectedInput as e:
             msg, line, col, give_up = _syntax_error(e, text)
             abs_line = line + b.line_offset
+            restarts += 1
+            if restarts > MAX_RESTARTS:
+                errors.append(Diagnostic("error", "too many lines that do not parse: giving up "
+                                         "on the rest of the file", Position(source, abs_line, 1)))
+                break
             error = Diagnostic("error", msg, Position(source, abs_line, col))
             # Drop what was read of the bad line, except its labels (so that references
             # to them do not turn into more errors).

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from asm.cli import main
@@ -173,3 +175,25 @@ def test_warnings_do_not_fail_the_build(tmp_path):
     result, out = build(tmp_path, ("prog.s", "  .warning \"careful\"\n  nop\n"))
     assert result.exit_code == 0 and out.exists()
     assert f"{tmp_path / 'prog.s'}:1:3: warning: careful" in result.stderr
+
+
+PIECES = ["add", "addi", "lw", "sw", "li", "la", "call", "beq", "j", "jalr", "fence", "mfsr",
+          ".word", ".byte", ".ascii", ".rept", ".endr", ".macro", ".endm", ".if", ".endif",
+          ".align", ".section", ".equ", ".globl", ".include", ".fill", ".org", ".irp",
+          "a0", "sp", "x31", "psw", "zero", "lab", "lab:", "1:", "1b", "1f", "0x", "0x1f",
+          "-5", "4096", "99999999999999999999", "'a", "'\\n'", '"s"', '"', "(", ")", ",", ";",
+          "%hi(", "%lo", "%pcrel_lo(1b)", "+", "-", "*", "/", "%", "<<", ">>", "!", "~", "==",
+          "\\x", "\\@", "/*", "*/", "#", "\n", "\n", "\n", " ", " ", "\t", "@", "=", ".", "$"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=40))
+def test_no_input_makes_the_assembler_crash(pieces):
+    from asm.api import assemble_source
+    from asm.errors import AsmErrors
+    try:
+        exe = assemble_source(" ".join(pieces))
+        exe.to_elf()
+    except AsmErrors as e:
+        for d in e.diagnostics:
+            assert d.format()
