@@ -68,7 +68,7 @@ class _FirstPass(Context):
             if sym.expr is not None:
                 raise NotYet
             return sym.value, sym.section
-        value = PREDEFINED_VALUES.get(name)
+        value = self.asm.predefined.get(name)
         if value is not None:
             return value, None
         raise NotYet
@@ -106,6 +106,9 @@ class Assembler:
         self.previous: Section | None = None
         self.section = self._switch(".text", None, False)
         self.first_code: tuple[Section, int] | None = None
+        # The predefined TOY32 symbols minus those this file defines itself (a definition
+        # shadows a predefined name even where it is used before it is defined).
+        self.predefined = dict(PREDEFINED_VALUES)
         self.ended = False
 
     # --- driver --------------------------------------------------------------------------------
@@ -117,6 +120,12 @@ class Assembler:
     def _run_source(self, source: Source) -> None:
         stmts, errors = parse(source)
         self.diagnostics += errors
+        predefined = self.predefined
+        for stmt in stmts:
+            if stmt.kind == LABEL or stmt.kind == ASSIGN:
+                predefined.pop(stmt.name, None)
+            elif stmt.name in _DEFINERS and stmt.ops and isinstance(stmt.ops[0], str):
+                predefined.pop(stmt.ops[0], None)
         self.run(stmts)
 
     def error(self, message: str, pos: Position | None, notes=None) -> None:
@@ -230,8 +239,9 @@ class Assembler:
                 if sym.section is None and sym.expr is None:
                     return sym.value, op
                 return None, op
-            if op in PREDEFINED_VALUES:
-                return PREDEFINED_VALUES[op], op
+            value = self.predefined.get(op)
+            if value is not None:
+                return value, op
             return None, op
         if op is None or isinstance(op, (Mem, Str, TypeName, KeywordArg)):
             raise AsmError("expected an expression", i)
@@ -619,6 +629,7 @@ def check_data_range(value: int, size: int, i: int) -> None:
 
 
 _REPT_OPENERS = frozenset((".rept",))
+_DEFINERS = frozenset((".equ", ".set", ".equiv", ".comm", ".lcomm"))
 _CONDITIONALS = frozenset((".if", ".ifdef", ".ifndef", ".ifeq", ".ifne", ".ifgt", ".ifge",
                            ".iflt", ".ifle", ".else", ".elseif", ".endif"))
 

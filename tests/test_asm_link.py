@@ -151,6 +151,10 @@ def test_predefined_symbols_and_shadowing():
                            f"andi t2, t2, {PREDEFINED_VALUES['PSW_U']}\n")
     assert exe.text == want.text
     assert assemble_source(".equ PSW_U, 64\nli a0, PSW_U\n").text == bytes.fromhex("13050004")
+    # a definition shadows the predefined name even before it (li of a value not known
+    # yet takes the two-instruction form)
+    shadowed = assemble_source("j PAGE_SIZE\nli a0, PSW_U\nPAGE_SIZE: nop\n.equ PSW_U, 77\n")
+    assert shadowed.text == assemble_source("j 12\nlui a0, 0\naddi a0, a0, 77\nnop\n").text
 
 
 def test_conditionals_and_set():
