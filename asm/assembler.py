@@ -178,7 +178,7 @@ class Assembler:
                     handler = handlers.get(name)
                     if handler is None:
                         self._unknown(stmt)
-                    elif listing and stmt.source.origin is None:
+                    elif listing and stmt.source.origin is None and name != ".include":
                         sec, start = self.section, self.section.offset
                         handler(self, stmt)
                         if sec is self.section:
