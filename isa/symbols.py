@@ -1,7 +1,9 @@
 """The symbols every TOY32 assembly program may use without defining them (SPEC §7),
-generated from the machine tables so that no program ever hard-codes a number."""
+generated from the machine tables and the boot contract (isa/boot.py) so that no program
+ever hard-codes a number."""
 from __future__ import annotations
 
+from . import boot
 from . import machine as m
 
 
@@ -16,6 +18,7 @@ def _build() -> dict[str, tuple[int, str]]:
     for dev in m.DEVICE_REGISTERS:
         table[dev.name] = (dev.address, dev.description)
     table.update(m.DEVICE_BITS)
+    table.update(boot.symbols())
     return table
 
 
