@@ -19,7 +19,7 @@ from . import encoding as enc
 from .errors import Diagnostic, Expansion, Position, Source
 from .expr import (Binary, Context, ExprError, KeywordArg, LocalRef, Mem, Name, NotYet, Paren,
                    Reloc, Str, TypeName, Unary, evaluate)
-from .objfile import BSS, NOALLOC, TEXT, Fixup, ObjectFile, Section, section_kind
+from .objfile import BSS, Fixup, ObjectFile, Section, section_kind
 from .parser import ASSIGN, INSTR, IRP, LABEL, LOCAL_LABEL, UNPARSED, Stmt, parse
 from .positions import base_register_position, operand_position, operand_texts, split_arguments
 
@@ -154,7 +154,7 @@ class Assembler:
                         rept[3] += 1
                     elif name == ".endr":
                         if rept[3] == 0:
-                            head, count, body = rept[0], rept[1], rept[2]
+                            count, body = rept[1], rept[2]
                             rept = None
                             for _ in range(count):
                                 self.run(body)
@@ -192,7 +192,7 @@ class Assembler:
                     self.local_counts[name] = n
                     self._define_label(f"{name}\x02{n}", stmt)
                 elif kind == ASSIGN:
-                    self._assign(stmt.name, stmt.ops[0], stmt, redefine=True)
+                    self._assign(stmt.name, stmt.ops[0], stmt, redefine=True, i=None)
                 elif kind == IRP:
                     self._irp(stmt)
                 elif kind == UNPARSED:
@@ -245,7 +245,7 @@ class Assembler:
             return None, op
         if op is None or isinstance(op, (Mem, Str, TypeName, KeywordArg)):
             raise AsmError("expected an expression", i)
-        expr = self.resolve(op, stmt)
+        expr = self.resolve(op)
         ctx = self.ctx
         ctx.pc, ctx.section = self.section.offset, self.section
         try:
@@ -264,7 +264,7 @@ class Assembler:
             raise AsmError(f"{what} must be a constant known at this point", i)
         return value
 
-    def resolve(self, e, stmt: Stmt):
+    def resolve(self, e):
         """``e`` with numeric local label references (1b, 2f) replaced by their labels."""
         t = type(e)
         if t is LocalRef:
@@ -277,18 +277,18 @@ class Assembler:
                 return Name(f"{num}\x02{n}", tok.column, str(tok))
             return Name(f"{num}\x02{n + 1}", tok.column, str(tok))
         if t is Binary:
-            a, b = self.resolve(e.a, stmt), self.resolve(e.b, stmt)
+            a, b = self.resolve(e.a), self.resolve(e.b)
             return e if a is e.a and b is e.b else Binary(e.op, a, b)
         if t is Unary:
-            a = self.resolve(e.a, stmt)
+            a = self.resolve(e.a)
             return e if a is e.a else Unary(e.op, a)
         if t is Reloc:
-            a = self.resolve(e.arg, stmt)
+            a = self.resolve(e.arg)
             return e if a is e.arg else Reloc(e.kind, a, e.tok)
         if t is Paren:
             if e.inner in REGISTERS:
                 raise AsmError(f"expected an expression, not the register '{e.inner}'", e.inner)
-            return self.resolve(e.inner, stmt)
+            return self.resolve(e.inner)
         return e
 
     def reg(self, op, stmt: Stmt, i: int) -> int:
@@ -304,9 +304,8 @@ class Assembler:
     # --- emitting ------------------------------------------------------------------------------
     def emit_word(self, word: int, stmt: Stmt) -> int:
         sec = self.section
-        if sec.kind != TEXT and sec.kind != NOALLOC:
-            if sec.kind == BSS:
-                raise AsmError(f"instruction in the bss section '{sec.name}'")
+        if sec.kind == BSS:
+            raise AsmError(f"instruction in the bss section '{sec.name}'")
         offset = len(sec.data)
         if offset & 3:
             self.warning("instruction is not aligned to 4 bytes", stmt.pos)
@@ -316,7 +315,7 @@ class Assembler:
         return offset
 
     def inst(self, stmt: Stmt, mnemonic: str, regs: dict, field: str | None = None,
-             imm=None, i: int = -1, pc: int | None = None, pcrel: bool = False) -> None:
+             imm=None, i: int = -1, pc: int | None = None) -> None:
         """One instruction of ``mnemonic``: register fields, plus one immediate field whose
         value is a constant (checked and packed now) or an expression (a fixup)."""
         word = BY_MNEMONIC[mnemonic].match
@@ -433,13 +432,14 @@ class Assembler:
     def _define_label(self, name: str, stmt: Stmt) -> None:
         sym = self.obj.symbol(name)
         if sym.pos is not None:
-            raise AsmError(f"symbol '{_shown(name)}' is already defined",
+            raise AsmError(f"symbol '{shown_name(name)}' is already defined",
                            notes=[Diagnostic("note", "previous definition is here", sym.pos)])
         sym.section = self.section
         sym.value = self.section.offset
         sym.pos = stmt.pos
 
-    def _assign(self, name: str, op, stmt: Stmt, redefine: bool, i: int = 1) -> None:
+    def _assign(self, name: str, op, stmt: Stmt, redefine: bool, i: int | None = 1) -> None:
+        """``name`` = the value of ``op`` (.equ/.set/=); ``i``: the operand index of ``op``."""
         if name in REGISTERS:
             raise AsmError(f"cannot define the register name '{name}' as a symbol", 0)
         sym = self.obj.symbol(name)
@@ -600,7 +600,7 @@ class Assembler:
             if len(ops) != 1 or not isinstance(ops[0], str):
                 raise AsmError(f"'{name}' takes a symbol name")
             sym = self.obj.symbols.get(ops[0])
-            defined = (sym is not None and sym.pos is not None) or ops[0] in PREDEFINED_VALUES
+            defined = (sym is not None and sym.pos is not None) or ops[0] in self.predefined
             return defined == (name == ".ifdef")
         if len(ops) != 1:
             raise AsmError(f"'{name}' takes one expression")
@@ -619,7 +619,8 @@ class Assembler:
         return sec
 
 
-def _shown(name: str) -> str:
+def shown_name(name: str) -> str:
+    """A symbol's name as the user wrote it (numeric local labels are stored as n\x02k)."""
     return name.split("\x02")[0] if "\x02" in name else name
 
 

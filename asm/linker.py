@@ -12,7 +12,7 @@ from isa import PREDEFINED_VALUES
 from isa.machine import DEFAULT_TEXT_BASE, PAGE_SIZE
 
 from . import encoding as enc
-from .assembler import AsmError, check_data_range, position
+from .assembler import AsmError, check_data_range, position, shown_name
 from .errors import Diagnostic
 from .executable import PF_R, PF_W, PF_X, ElfSymbol, Executable, OutputSection, Segment
 from .expr import Context, ExprError, Reloc, evaluate
@@ -23,10 +23,6 @@ OUTPUT_NAMES = {TEXT: ".text", RODATA: ".rodata", DATA: ".data", BSS: ".bss"}
 
 def _align(value: int, align: int) -> int:
     return (value + align - 1) & -align
-
-
-def _shown(name: str) -> str:
-    return name.split("\x02")[0] if "\x02" in name else name
 
 
 class _LinkContext(Context):
@@ -49,7 +45,7 @@ class _LinkContext(Context):
                 if value is not None:
                     return value, None
                 raise ExprError(f"undefined {'local label' if chr(2) in name else 'symbol'} "
-                                f"'{getattr(name, 'shown', _shown(name))}'", name)
+                                f"'{getattr(name, 'shown', shown_name(name))}'", name)
         return self.linker.value_of(sym)
 
     def pcrel_lo(self, label, value: int) -> int:
