@@ -66,7 +66,9 @@ def build(sources, output, fmt, base, text_base, data_base, phys_base, listing, 
     from .errors import AsmErrors
     from .listing import render_map
 
-    if text_base is None and fmt == "bin" and base is not None:
+    if base is not None and fmt != "bin":
+        raise click.UsageError("--base is the address of a flat image: use it with --format bin")
+    if text_base is None and base is not None:
         text_base = base
     if output is None:
         output = os.path.splitext(sources[0])[0] + (".bin" if fmt == "bin" else ".elf")
