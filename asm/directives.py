@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 from isa.machine import REGISTERS
 
@@ -9,6 +10,7 @@ from .encoding import encode
 from .errors import Source
 from .expr import Str, TypeName
 from .objfile import BSS, TEXT
+from .positions import operand_texts
 
 NOP_BYTES = encode("addi").to_bytes(4, "little")  # addi x0, x0, 0
 MAX_INCLUDE_DEPTH = 30
@@ -57,8 +59,13 @@ def _fixed_section(name: str):
 
 def _section_args(asm, stmt):
     if not stmt.ops:
-        raise _err("'.section' takes a section name")
-    name = _name(stmt.ops[0], 0)
+        raise _err(f"'{stmt.name}' takes a section name")
+    # The name as written: section names may contain '-' (.note.GNU-stack)
+    name = operand_texts(stmt)[0]
+    if len(name) >= 2 and name[0] == name[-1] == '"':
+        name = name[1:-1]
+    elif not re.fullmatch(r"[A-Za-z0-9_.$-]+", name):
+        raise _err("expected a section name", 0)
     flags = None
     nobits = False
     for i, op in enumerate(stmt.ops[1:], 1):

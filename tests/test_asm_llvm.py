@@ -357,3 +357,45 @@ _start:
 
 def test_macro_defaults_nesting_keywords_unique_labels_and_recursion():
     _assert_same(MACROS, toyasm_text(MACROS), llvm_text(MACROS))
+
+
+GCC_STYLE = """    .option nopic
+    .attribute arch, "rv32i2p0_m2p0"
+    .attribute unaligned_access, 0
+    .file "x.c"
+    .text
+    .align 2
+    .globl main
+    .type main, %function
+main:
+    addi sp,sp,-16
+    sw ra,12(sp)
+    lui a5,%hi(.LC0)
+    addi a0,a5,%lo(.LC0)
+    call puts
+    li a5,0
+    mv a0,a5
+    lw ra,12(sp)
+    addi sp,sp,16
+    jr ra
+    .size main, .-main
+puts: ret
+    .section .rodata.str1.4,"aMS",@progbits,1
+    .align 2
+.LC0:
+    .string "hello"
+    .section .sdata,"aw"
+    .type counter, %object
+    .size counter, 4
+counter: .word 42
+len = . - counter
+    .ident "GCC: (GNU) 12"
+    .section .note.GNU-stack,"",@progbits
+"""
+
+
+def test_compiler_style_output():
+    """What gcc -S / clang -S write: attributes, .type/.size, section flags, .ident, a
+    '-' in a section name. Compared by address (ld.lld keeps .sdata as its own section)."""
+    ours, theirs = toyasm_linked(GCC_STYLE), llvm_linked(GCC_STYLE)
+    assert sorted(ours.values()) == sorted(theirs.values())
