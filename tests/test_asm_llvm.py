@@ -399,3 +399,42 @@ def test_compiler_style_output():
     '-' in a section name. Compared by address (ld.lld keeps .sdata as its own section)."""
     ours, theirs = toyasm_linked(GCC_STYLE), llvm_linked(GCC_STYLE)
     assert sorted(ours.values()) == sorted(theirs.values())
+
+
+C_PROGRAM = r"""
+static const char *names[] = {"zero", "one", "two", "three"};
+int table[16] = {3, 1, 4, 1, 5, 9, 2, 6};
+static int counter;
+int fib(int n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }
+int pick(int k) {
+    switch (k) { case 0: return 11; case 1: return 22; case 2: return 37; case 3: return 41;
+                 case 4: return 53; case 5: return 68; default: return -1; }
+}
+unsigned divmod(unsigned a, unsigned b) { return a / b + a % b; }
+long long wide(long long a, long long b) { return a * b; }
+int length(const char *s) { int n = 0; while (*s++) n++; return n; }
+void _start(void) {
+    int total = 0;
+    for (int i = 0; i < 16; i++) total += table[i] * pick(i & 7);
+    counter = total + fib(10) + length(names[total & 3]) + (int)divmod(total, 7)
+              + (int)wide(total, 3);
+    for (;;) {}
+}
+"""
+
+
+def test_clang_compiled_c_assembles_like_llvm(tmp_path):
+    """clang -S output of a small C program, through toyasm and through llvm-mc + ld.lld."""
+    from asm_oracle import need
+    import subprocess
+    need("clang")
+    c = tmp_path / "prog.c"
+    c.write_text(C_PROGRAM)
+    asm = tmp_path / "prog.s"
+    subprocess.run(["clang", "-S", "-O2", "--target=riscv32", "-march=rv32im", "-mabi=ilp32",
+                    "-mno-relax", "-fno-pic", "-ffreestanding", "-fno-builtin", "-o", str(asm),
+                    str(c)], check=True, capture_output=True)
+    # ld.lld would merge and reorder string sections ("aMS"): plain read-only data instead
+    source = asm.read_text().replace('"aMS",@progbits,1', '"a",@progbits')
+    ours, theirs = toyasm_linked(source), llvm_linked(source)
+    assert sorted(ours.values()) == sorted(theirs.values())
