@@ -197,10 +197,12 @@ class Assembler:
                     self._irp(stmt)
                 elif kind == UNPARSED:
                     macro = macros.get(name)
-                    if macro is None:
-                        self.diagnostics.append(stmt.ops[0])
-                    else:
+                    if macro is not None:
                         self._expand(stmt, macro, split_arguments(stmt.ops[1]))
+                    elif name in handlers:
+                        self.diagnostics.append(stmt.ops[0])   # the syntax error
+                    else:
+                        self._unknown(stmt)
                 else:
                     self._define_macro(stmt)
             except AsmError as e:

@@ -101,7 +101,16 @@ class AsmErrors(Exception):
     """Everything that went wrong in one assembler run (errors; warnings ride along)."""
 
     def __init__(self, diagnostics: list[Diagnostic]):
-        # By file (in the order the files were read), then by line and column.
+        # Once each (a statement in a .rept body fails the same way every time round) ...
+        seen = set()
+        unique = []
+        for d in diagnostics:
+            key = (d.severity, d.message, d.pos)
+            if key not in seen:
+                seen.add(key)
+                unique.append(d)
+        diagnostics = unique
+        # ... by file (in the order the files were read), then by line and column.
         rank: dict[str, int] = {}
         for d in diagnostics:
             if d.where is not None:

@@ -197,3 +197,10 @@ def test_no_input_makes_the_assembler_crash(pieces):
     except AsmErrors as e:
         for d in e.diagnostics:
             assert d.format()
+
+
+def test_an_error_in_a_rept_body_is_reported_once(tmp_path):
+    result, _ = build(tmp_path, ("prog.s", ".rept 3\naddi a0, a0, 9999\nfoo bar baz\n.endr\n"))
+    assert [(e[1], e[2], e[3]) for e in diagnostics(result.stderr)] == [
+        (2, 14, "immediate 9999 out of range: must be an integer in the range [-2048, 2047]"),
+        (3, 1, "unknown instruction 'foo'")]
