@@ -13,10 +13,11 @@ import sys
 
 import click
 
-from isa.machine import DEFAULT_RAM_SIZE
+from isa.machine import DEFAULT_RAM_SIZE, REGISTERS
 
 from .machine import (EXIT_LIMIT, EXIT_LOAD_ERROR, ConsoleInput, ConsoleOutput, Image, LinuxSyscalls,
                       LoadError, Machine, Tracer, crash_report, load_executable)
+from .machine.boot import load_modules
 
 EXIT_INTERNAL = 70
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
@@ -93,10 +94,20 @@ def main():
 @click.option("--mem", type=SizeType(), default=DEFAULT_RAM_SIZE, show_default="16M", help="RAM size.")
 @click.option("--base", type=AddressType(), help="Load a flat binary at this physical address.")
 @click.option("--hw-assist", is_flag=True, help="rdpsw/wrpsw raise VIRTUALIZATION_TRAP in user mode.")
-def run(program, trace, trace_file, stats, max_instructions, input_path, syscalls, mem, base, hw_assist):
+@click.option("--module", "modules", multiple=True, type=click.Path(dir_okay=False),
+              help="Give the kernel this ELF program (repeatable): placed in RAM after the kernel, "
+                   "listed in the boot-info table whose address is in a0 (docs/boot.md).")
+def run(program, trace, trace_file, stats, max_instructions, input_path, syscalls, mem, base, hw_assist,
+        modules):
     """Run PROGRAM (ELF, or a flat binary with --base) on a fresh TOY32 machine."""
     machine = build_machine(mem, hw_assist, input_path)
-    load_program(machine, program, base, syscalls)
+    image = load_program(machine, program, base, syscalls)
+    if modules:
+        try:
+            machine.regs[REGISTERS["a0"]] = load_modules(machine, list(modules), image.end)
+        except LoadError as e:
+            click.echo(f"toyvm: error: {e}", err=True)
+            sys.exit(EXIT_LOAD_ERROR)
     sys.exit(run_machine(machine, trace or trace_file, trace_file, stats, max_instructions))
 
 

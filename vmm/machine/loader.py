@@ -37,34 +37,50 @@ def _place(machine, addr: int, data: bytes, memsz: int, what: str) -> None:
     machine.write_bytes(addr, data)
 
 
-def load_elf(machine, path: str, use_vaddr: bool = False) -> Image:
+@dataclass
+class ElfSegment:
+    vaddr: int
+    paddr: int
+    memsz: int
+    flags: int          # ELF p_flags: PF_X 1, PF_W 2, PF_R 4
+    data: bytes         # the file's bytes (at most memsz)
+
+
+def read_elf(path: str) -> tuple[int, list[ElfSegment]]:
+    """The entry point and the non-empty PT_LOAD segments of a TOY32 (RV32 LE) ELF executable."""
     try:
         with open(path, "rb") as f:
             elf = ELFFile(f)
             if elf.elfclass != 32 or not elf.little_endian or elf["e_machine"] != "EM_RISCV":
                 raise LoadError(f"{path}: not a 32-bit little-endian RISC-V ELF file")
-            entry = elf["e_entry"]
-            start, end, loaded = None, 0, False
+            segments = []
             for seg in elf.iter_segments():
                 if seg["p_type"] != "PT_LOAD" or seg["p_memsz"] == 0:
                     continue
-                vaddr, memsz = seg["p_vaddr"], seg["p_memsz"]
-                paddr = vaddr if use_vaddr else seg["p_paddr"]
                 data = seg.data()
-                if len(data) > memsz:
+                if len(data) > seg["p_memsz"]:
                     raise LoadError(f"{path}: a segment's file size exceeds its memory size")
-                _place(machine, paddr, data, memsz, f"{path}: segment")
-                loaded = True
-                end = max(end, _page_up(paddr + memsz))
-                if vaddr <= entry < vaddr + memsz:
-                    start = entry - vaddr + paddr
-            if not loaded:
+                segments.append(ElfSegment(seg["p_vaddr"], seg["p_paddr"], seg["p_memsz"],
+                                           seg["p_flags"], data))
+            if not segments:
                 raise LoadError(f"{path}: no loadable segment")
-            return Image(entry if start is None else start, end)
+            return elf["e_entry"], segments
     except OSError as e:
         raise LoadError(f"{path}: {e.strerror or e}") from None
     except (ELFError, ValueError, KeyError, AssertionError) as e:
         raise LoadError(f"{path}: malformed ELF file ({e})") from None
+
+
+def load_elf(machine, path: str, use_vaddr: bool = False) -> Image:
+    entry, segments = read_elf(path)
+    start, end = None, 0
+    for seg in segments:
+        paddr = seg.vaddr if use_vaddr else seg.paddr
+        _place(machine, paddr, seg.data, seg.memsz, f"{path}: segment")
+        end = max(end, _page_up(paddr + seg.memsz))
+        if seg.vaddr <= entry < seg.vaddr + seg.memsz:
+            start = entry - seg.vaddr + paddr
+    return Image(entry if start is None else start, end)
 
 
 def load_binary(machine, path: str, base: int) -> Image:
