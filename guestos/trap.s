@@ -1,0 +1,144 @@
+# Trap entry and exit: the only way into the kernel after boot, and the only way out to a process.
+#
+# On every trap the machine (SPEC §4) has set epc, PU <- U, PIE <- IE, U <- 0, IE <- 0, cause and
+# tval, and jumped to tvec = trap_entry. Translation stays on with the interrupted process's map,
+# whose high half is the kernel, so the kernel's code and data are reachable at once.
+#
+# TOY32 has no instruction that swaps a register with a special register, so the entry parks t0
+# in `scratch` (SPEC §2: "lets a trap handler save a register before it has a stack"), then finds
+# the process through `current`, a kernel word at a fixed address that lui can reach without any
+# other register, and saves the full user state into the process table.
+
+    .include "kernel.inc"
+
+    .text
+    .globl trap_entry
+trap_entry:
+    mtsr    scratch, t0
+    lui     t0, %hi(current)
+    lw      t0, %lo(current)(t0)        # t0 = the process that trapped
+    sw      ra, P_RA(t0)
+    sw      sp, P_SP(t0)
+    sw      gp, P_GP(t0)
+    sw      tp, P_TP(t0)
+    sw      t1, P_T1(t0)
+    sw      t2, P_T2(t0)
+    sw      s0, P_S0(t0)
+    sw      s1, P_S1(t0)
+    sw      a0, P_A0(t0)
+    sw      a1, P_A1(t0)
+    sw      a2, P_A2(t0)
+    sw      a3, P_A3(t0)
+    sw      a4, P_A4(t0)
+    sw      a5, P_A5(t0)
+    sw      a6, P_A6(t0)
+    sw      a7, P_A7(t0)
+    sw      s2, P_S2(t0)
+    sw      s3, P_S3(t0)
+    sw      s4, P_S4(t0)
+    sw      s5, P_S5(t0)
+    sw      s6, P_S6(t0)
+    sw      s7, P_S7(t0)
+    sw      s8, P_S8(t0)
+    sw      s9, P_S9(t0)
+    sw      s10, P_S10(t0)
+    sw      s11, P_S11(t0)
+    sw      t3, P_T3(t0)
+    sw      t4, P_T4(t0)
+    sw      t5, P_T5(t0)
+    sw      t6, P_T6(t0)
+    mfsr    t1, scratch
+    sw      t1, P_T0(t0)
+    mfsr    t1, epc                     # SPEC §2: the trapping instruction, or for an
+    sw      t1, P_PC(t0)                # interrupt the next one to run
+
+    la      sp, kstack_top              # a fresh kernel stack: nothing in the kernel outlives
+    mv      s0, t0                      # the trap that entered it
+    mfsr    s1, cause
+    mfsr    s2, tval
+    mfsr    t1, psw
+    andi    t1, t1, PSW_PU              # trapped from user mode?
+    beqz    t1, kernel_trap
+
+    li      t0, CAUSE_SVC
+    beq     s1, t0, trap_syscall
+    li      t0, CAUSE_TIMER
+    beq     s1, t0, schedule            # preempted: the process stays runnable (sched.s)
+    li      t0, CAUSE_PAGE_FAULT_LOAD
+    beq     s1, t0, trap_page_fault
+    li      t0, CAUSE_PAGE_FAULT_STORE
+    beq     s1, t0, trap_page_fault
+kill:                                   # any other fault, illegal or privileged instruction
+    mv      a0, s0
+    mv      a1, s1
+    lw      a2, P_PC(s0)
+    mv      a3, s2
+    j       proc_kill                   # proc.s: report, free, schedule the others
+
+trap_syscall:
+    lw      t0, P_PC(s0)                # epc is the ecall itself: resume after it
+    addi    t0, t0, 4
+    sw      t0, P_PC(s0)
+    mv      a0, s0
+    call    syscall                     # syscall.s: returns when the caller goes on running
+    mv      a0, s0
+    j       user_return
+
+trap_page_fault:                        # stack or heap growth, or a real fault
+    mv      a0, s0
+    mv      a1, s2
+    call    demand_zero                 # vm.s
+    bnez    a0, kill
+    mv      a0, s0
+    j       user_return                 # run the faulting instruction again
+
+kernel_trap:
+    # The kernel runs with IE = 0, except in the idle loop (sched.s), which waits for the
+    # timer: that interrupt means "look for work again". Anything else is a kernel bug.
+    li      t0, CAUSE_TIMER
+    beq     s1, t0, schedule
+    mv      a0, s1
+    lw      a1, P_PC(s0)
+    mv      a2, s2
+    j       kernel_trap_panic           # panic.s
+
+# user_return(a0 = process): resume it in user mode exactly where its saved state says.
+    .globl user_return
+user_return:
+    mv      t0, a0
+    lw      t1, P_PC(t0)
+    mtsr    epc, t1
+    li      t1, PSW_PU | PSW_PIE        # rti (SPEC §3): U <- PU = 1 and IE <- PIE = 1,
+    mtsr    psw, t1                     # so the process runs in user mode, interruptible
+    lw      ra, P_RA(t0)
+    lw      sp, P_SP(t0)
+    lw      gp, P_GP(t0)
+    lw      tp, P_TP(t0)
+    lw      t1, P_T1(t0)
+    lw      t2, P_T2(t0)
+    lw      s0, P_S0(t0)
+    lw      s1, P_S1(t0)
+    lw      a0, P_A0(t0)
+    lw      a1, P_A1(t0)
+    lw      a2, P_A2(t0)
+    lw      a3, P_A3(t0)
+    lw      a4, P_A4(t0)
+    lw      a5, P_A5(t0)
+    lw      a6, P_A6(t0)
+    lw      a7, P_A7(t0)
+    lw      s2, P_S2(t0)
+    lw      s3, P_S3(t0)
+    lw      s4, P_S4(t0)
+    lw      s5, P_S5(t0)
+    lw      s6, P_S6(t0)
+    lw      s7, P_S7(t0)
+    lw      s8, P_S8(t0)
+    lw      s9, P_S9(t0)
+    lw      s10, P_S10(t0)
+    lw      s11, P_S11(t0)
+    lw      t3, P_T3(t0)
+    lw      t4, P_T4(t0)
+    lw      t5, P_T5(t0)
+    lw      t6, P_T6(t0)
+    lw      t0, P_T0(t0)                # the base register last
+    rti
