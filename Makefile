@@ -20,23 +20,41 @@ $(STAMP): pyproject.toml
 test: setup
 	$(BIN)/python -m pytest -n 2 tests
 
-# Each program is one .s file under programs/; the kernel is every .s under guestos/ linked together.
+# Each program is one .s file under programs/ (toyasm, linked at 0x10000), or one .c file built
+# with clang/ld.lld against the tiny runtime in programs/runtime/ when clang is installed.
+# The kernel is every .s under guestos/, boot.s first (it starts the text and the data), linked at
+# KERNBASE + its load address so that the kernel's direct map of RAM contains it (docs/boot.md).
 PROGRAM_SRCS := $(wildcard programs/*.s)
 PROGRAM_ELFS := $(patsubst programs/%.s,$(BUILD)/programs/%.elf,$(PROGRAM_SRCS))
-GUESTOS_SRCS := $(wildcard guestos/*.s)
+GUESTOS_SRCS := guestos/boot.s $(filter-out guestos/boot.s,$(sort $(wildcard guestos/*.s)))
+GUESTOS_LAYOUT := --text-base 0x80010000 --phys-base 0x10000
+CLANG := $(shell command -v clang 2>/dev/null)
+C_ELFS := $(if $(CLANG),$(patsubst programs/%.c,$(BUILD)/programs/%.elf,$(wildcard programs/*.c)))
+C_RUNTIME := programs/runtime/crt0.s programs/runtime/syscalls.s programs/runtime/lib.c
+C_FLAGS := --target=riscv32 -march=rv32im -mabi=ilp32 -nostdlib -ffreestanding -O2 -fuse-ld=lld \
+           -Iprograms/runtime -Iguestos
 
-programs: setup $(PROGRAM_ELFS) $(if $(GUESTOS_SRCS),$(BUILD)/guestos.elf)
+programs: setup $(PROGRAM_ELFS) $(C_ELFS) $(BUILD)/guestos.elf
 
-$(BUILD)/programs/%.elf: programs/%.s $(STAMP)
+$(BUILD)/programs/%.elf: programs/%.s guestos/syscalls.inc $(STAMP)
 	@mkdir -p $(dir $@)
 	$(TOYASM) build $< -o $@
 
+$(BUILD)/programs/%.elf: programs/%.c $(C_RUNTIME) programs/runtime/guestos.h guestos/syscalls.inc
+	@mkdir -p $(dir $@)
+	$(CLANG) $(C_FLAGS) -o $@ $< $(C_RUNTIME)
+
 $(BUILD)/guestos.elf: $(GUESTOS_SRCS) $(wildcard guestos/*.inc) $(STAMP)
 	@mkdir -p $(dir $@)
-	$(TOYASM) build $(GUESTOS_SRCS) -o $@
+	$(TOYASM) build $(GUESTOS_LAYOUT) $(GUESTOS_SRCS) -o $@
+
+# The guest OS running several programs at once; one of them is killed, so the status is 1.
+DEMO_PROGRAMS := hello primes spin fault $(if $(CLANG),hailstone) ticker ticker
+DEMO := $(TOYVM) run $(BUILD)/guestos.elf $(foreach p,$(DEMO_PROGRAMS),--module $(BUILD)/programs/$(p).elf)
 
 demo: programs
-	$(BIN)/python -m vmm.demo
+	@echo "$(DEMO)"
+	@$(DEMO); echo "(exit status $$?)"
 
 bench: setup
 	$(BIN)/python bench/run_all.py
