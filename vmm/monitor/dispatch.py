@@ -1,0 +1,134 @@
+"""Dispatch (the lecture's second function): every trap of the real machine comes here, and
+each goes where it belongs -- handled by the monitor itself, or reflected to the guest.
+
+Handled silently (the guest never knows):
+  * a *hidden* page fault: the guest's own maps allow the access, the shadow just lacked the
+    leaf -- fill it and run the instruction again;
+  * a privileged instruction in virtual kernel mode: emulate it (emulate.py);
+  * a device access in virtual kernel mode: emulate it on the guest's devices (vdevices.py).
+Reflected to the guest's ``tvec`` with the virtual epc/cause/tval/psw the bare machine would set:
+  * a *true* fault (the guest's maps refuse, or the address is beyond its memory: BUS_ERROR);
+  * ecall, ebreak, misalignment, illegal words, privileged instructions in virtual user mode,
+    hypercalls (until a strategy takes them).
+Interrupts: each guest's virtual timer and console raise *virtual* interrupts, injected like a
+trap between two guest instructions only while the guest's virtual IE is set (``deliver``).
+"""
+from __future__ import annotations
+
+from isa.machine import CAUSE_BY_NAME, INTERRUPT_BIT, PSW_IE, PSW_U
+
+from ..machine import EXIT_CRASH, Stop
+from ..machine.devices import RX_IRQ
+from ..machine.errors import cause_name
+from .emulate import emulate_privileged
+from .guest import Guest
+from .shadow import ACCESS_OF_FAULT, DEVICE_PAGE, EXEC, GuestFault, walk
+from .vdevices import emulate_device_access
+
+C = CAUSE_BY_NAME
+TRUE_FAULTS = {C["PAGE_FAULT_FETCH"], C["PAGE_FAULT_LOAD"], C["PAGE_FAULT_STORE"], C["BUS_ERROR"]}
+
+
+class Dispatcher:
+    """The monitor's trap handler (``machine.monitor``) for whichever guest is on the processor."""
+
+    def __init__(self, machine):
+        self.machine = machine
+        self.guest: Guest | None = None        # the guest on the processor
+        self.run_end = 0                       # real count at which the current run stops
+
+    def on_trap(self, machine, cause: int, tval: int) -> None:
+        guest = self.guest
+        guest.stats.entries += 1
+        if cause in ACCESS_OF_FAULT:
+            self.page_fault(guest, cause, tval)
+        elif cause == C["PRIVILEGED_INSTRUCTION"] and not guest.vcpu.psw & PSW_U:
+            emulate_privileged(guest, machine, tval)
+            self.deliver(guest)
+        elif cause == C["VIRTUALIZATION_TRAP"]:
+            self.virtualization_trap(guest, tval)
+        else:
+            self.reflect(guest, cause, tval)
+
+    # --- the sensitive instructions: the one place a virtualization strategy plugs in ---------
+    def virtualization_trap(self, guest: Guest, word: int) -> None:
+        """``hypercall`` (and, with hardware assist, ``rdpsw``/``wrpsw`` in real user mode).
+        Pure trap-and-emulate has no use for them: reflect, as the bare machine traps too.
+        (Under this strategy ``rdpsw``/``wrpsw`` never reach the monitor: they run directly
+        and misbehave, which is the point of ``--strategy``.)"""
+        self.reflect(guest, C["VIRTUALIZATION_TRAP"], word)
+
+    # --- page faults ---------------------------------------------------------------------------
+    def page_fault(self, guest: Guest, cause: int, va: int) -> None:
+        access = ACCESS_OF_FAULT[cause]
+        vcpu = guest.vcpu
+        try:
+            gpa, root, leaf = walk(guest.mmap, vcpu.pmar, va, access, vcpu.user)
+        except GuestFault as fault:
+            return self.reflect(guest, fault.cause, va)
+        if gpa < guest.mmap.size:                              # hidden: the shadow lacked it
+            here = (vcpu.count, self.machine.pc, va, cause)
+            if here == guest.last_fill:
+                return self.fail(guest, f"monitor: the shadow fill for {va:08x} did not resolve "
+                                        f"{cause_name(cause)}")
+            guest.last_fill = here
+            guest.shadows.fill(guest.shadows.installed, va, gpa, root, leaf)
+            guest.stats.hidden_faults += 1
+            return None
+        if gpa >> 12 != DEVICE_PAGE:
+            return self.reflect(guest, C["BUS_ERROR"], va)
+        if vcpu.user:                                          # devices are kernel-only
+            return self.reflect(guest, cause, va)
+        if access == EXEC:
+            return self.reflect(guest, C["BUS_ERROR"], va)
+        fault = emulate_device_access(guest, self.machine, gpa)
+        if fault is not None:
+            return self.reflect(guest, fault, va)
+        self.deliver(guest)
+        self.rebound(guest)
+        return None
+
+    # --- into the guest's trap handler ---------------------------------------------------------
+    def reflect(self, guest: Guest, cause: int, tval: int) -> None:
+        """SPEC §4 trap entry on the guest's virtual CPU, at the guest's tvec."""
+        machine, vcpu, stats = self.machine, guest.vcpu, guest.stats
+        if vcpu.is_trap_loop(machine.pc, cause):
+            return self.fail(guest, f"trap loop: the trap handler at tvec={vcpu.tvec:08x} raised "
+                                    f"{cause_name(cause)} (tval={tval & 0xFFFFFFFF:08x}) before "
+                                    f"completing an instruction; the trap it was entered for is "
+                                    f"in cause/tval/epc below")
+        if cause & INTERRUPT_BIT:
+            stats.interrupts[cause] += 1
+        elif cause in TRUE_FAULTS:
+            stats.true_faults[cause] += 1
+        elif cause == C["SVC"] and vcpu.user:
+            stats.syscalls += 1
+        else:
+            stats.reflected[cause] += 1
+        psw = vcpu.trap_entry(machine.pc, cause, tval)
+        machine.pc = vcpu.tvec
+        guest.set_psw(psw)
+        return None
+
+    def deliver(self, guest: Guest) -> None:
+        """Between two guest instructions, as the bare machine's event check: the virtual timer
+        comes due at its deadline; a pending interrupt is injected while the virtual IE is set."""
+        devices = guest.devices
+        deadline = devices.timer_deadline
+        if deadline is not None and guest.vcpu.count >= deadline:
+            devices.timer_tick(guest.vcpu.count)
+        if guest.vcpu.psw & PSW_IE and guest.exit is None:
+            if devices.timer_pending:
+                self.reflect(guest, C["TIMER"], 0)
+            elif devices.console_ctrl & RX_IRQ and devices.console_irq(wait=not devices.console_in.interactive):
+                self.reflect(guest, C["CONSOLE"], 0)
+
+    def rebound(self, guest: Guest) -> None:
+        """A device write moved the virtual timer before the end of the current run: end the run
+        there so the scheduler can stop exactly at the new deadline."""
+        deadline = guest.devices.timer_deadline
+        if deadline is not None and guest.vcpu.to_real_count(deadline) < self.run_end:
+            self.machine.stop(Stop("rebound"))
+
+    def fail(self, guest: Guest, headline: str) -> None:
+        guest.end(Stop("crash", EXIT_CRASH, guest.report(headline)))

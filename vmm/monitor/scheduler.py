@@ -1,0 +1,86 @@
+"""Time-slicing the processor among guests: round robin, each slice a run of the real machine
+bounded by an instruction count (``Machine.run(max_instructions=N)``, exact to the instruction).
+
+The monitor's own timer is that bound: a guest that spins with interrupts off, or never traps
+at all, still loses the processor when its slice is spent. Within a slice a run is also cut at
+the guest's next virtual timer deadline, so the timer interrupt is injected at the very
+instruction boundary where the bare machine would take it, and at ``--max-instructions``.
+A guest that halts, powers off or crashes is finished; the others run on.
+"""
+from __future__ import annotations
+
+from isa.machine import PSW_IE
+
+from ..machine import EXIT_LIMIT, Stop
+from ..machine.cpu import CONSOLE_POLL
+from ..machine.devices import RX_IRQ
+from .dispatch import Dispatcher
+from .guest import Guest
+
+DEFAULT_SLICE = 100_000      # instructions
+
+
+class Scheduler:
+    def __init__(self, machine, dispatcher: Dispatcher, guests: list[Guest], slice_instructions: int):
+        self.machine = machine
+        self.dispatcher = dispatcher
+        self.guests = guests
+        self.slice = slice_instructions
+
+    def run(self) -> None:
+        """Until every guest is finished."""
+        while True:
+            live = [g for g in self.guests if g.exit is None]
+            if not live:
+                return
+            for guest in live:
+                self.run_slice(guest)
+
+    def switch_to(self, guest: Guest) -> None:
+        """The world switch: the current guest's registers out, the next guest's in."""
+        current = self.dispatcher.guest
+        if current is guest:
+            return
+        if current is not None:
+            current.vcpu.detach()
+        self.dispatcher.guest = guest
+        guest.load()
+
+    def run_slice(self, guest: Guest) -> None:
+        self.switch_to(guest)
+        guest.stats.slices += 1
+        machine, dispatcher = self.machine, self.dispatcher
+        budget = self.slice
+        while guest.exit is None and budget > 0:
+            limit = guest.config.max_instructions
+            if limit is not None and guest.vcpu.count >= limit:
+                guest.end(Stop("limit", EXIT_LIMIT, guest.report(f"stopped: --max-instructions {limit} reached")))
+                break
+            dispatcher.deliver(guest)
+            if guest.exit is not None:
+                break
+            bound = self.bound(guest, budget)
+            start = machine.count
+            dispatcher.run_end = start + bound
+            try:
+                machine.run(bound)
+            except Exception as e:   # a monitor bug: this guest ends with a report, the rest go on
+                dispatcher.fail(guest, f"monitor internal error: {type(e).__name__}: {e}")
+                break
+            budget -= machine.count - start
+
+    @staticmethod
+    def bound(guest: Guest, budget: int) -> int:
+        """Instructions the guest may run before the monitor must look again."""
+        count = guest.vcpu.count
+        bound = budget
+        devices = guest.devices
+        if devices.timer_deadline is not None:
+            bound = min(bound, max(devices.timer_deadline - count, 1))
+        if guest.config.max_instructions is not None:
+            bound = min(bound, guest.config.max_instructions - count)
+        console_in = devices.console_in
+        if (guest.vcpu.psw & PSW_IE and devices.console_ctrl & RX_IRQ and console_in.interactive
+                and not console_in.at_eof()):
+            bound = min(bound, CONSOLE_POLL)     # a terminal can get input at any time
+        return bound

@@ -1,0 +1,230 @@
+"""Shadow page maps: guest-virtual -> host-physical, the maps the real MMU walks for a guest.
+
+The guest kernel runs in real user mode with translation on, always through a shadow map. A
+shadow is a real two-level page map (SPEC §5) in monitor frames; its leaves point only at host
+pages of the guest's own machine map and always carry ``PTE_U`` (the guest kernel, too, runs in
+real user mode). Which shadow is installed follows the guest's virtual state:
+
+* guest translation off: the *physical* shadow, guest-physical -> host-physical, one per guest,
+  valid in both virtual modes (a bare machine's user mode sees all RAM when translation is off);
+* guest translation on: per guest root, one shadow for virtual kernel mode (every leaf the
+  guest's page map allows, with its R/W/X) and one for virtual user mode (only ``PTE_U`` leaves),
+  so a guest user program never reaches its kernel's pages.
+
+Shadows start empty and are filled lazily: a real page fault the guest's own maps allow is a
+*hidden* fault, fixed by writing one leaf; one they refuse is a *true* fault for the guest
+(``walk`` returns the cause the bare machine would raise, BUS_ERROR for page maps or leaves
+beyond the guest's memory).
+
+Cached per root: ``stpmar`` and ``tlbflush`` discard the guest's cached translations (SPEC §3).
+With the cache on, a flush only marks every shadow of the guest stale; a stale shadow is
+*resynced* when next installed: each filled leaf is checked against the guest entries it was
+built from and dropped if they changed. So a switch back to a process keeps what is still
+valid instead of refaulting it page by page, yet never uses a translation the guest's maps no
+longer give. With the cache off every flush drops all shadows (for the overhead measurement).
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from isa.machine import (CAUSE_BY_NAME, DEVICE_BASE, PAGE_SHIFT, PAGE_SIZE, PMAR_ON, PMAR_ROOT_MASK,
+                         PTE_ADDR_MASK, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X)
+
+from .allocator import HostAllocator
+from .machine_map import MachineMap
+from .stats import GuestStats
+
+READ, WRITE, EXEC = PTE_R, PTE_W, PTE_X
+FAULT = {READ: CAUSE_BY_NAME["PAGE_FAULT_LOAD"], WRITE: CAUSE_BY_NAME["PAGE_FAULT_STORE"],
+         EXEC: CAUSE_BY_NAME["PAGE_FAULT_FETCH"]}
+BUS_ERROR = CAUSE_BY_NAME["BUS_ERROR"]
+ACCESS_OF_FAULT = {cause: access for access, cause in FAULT.items()}
+DEVICE_PAGE = DEVICE_BASE >> PAGE_SHIFT
+POINTER_FLAGS = PTE_R | PTE_W | PTE_X | PTE_U
+RWX = PTE_R | PTE_W | PTE_X
+PHYSICAL = "physical"          # the key of the translation-off shadow
+MAX_CACHED = 64                # translated shadows kept per guest (plus the frame budget)
+ZERO_PAGE = bytes(PAGE_SIZE)
+
+
+class GuestFault(Exception):
+    """The guest's own page maps refuse the access: raise ``cause`` in the guest."""
+
+    def __init__(self, cause: int):
+        self.cause = cause
+
+
+def walk(mmap: MachineMap, vpmar: int, va: int, access: int, user: bool) -> tuple[int, int, int]:
+    """Translate va through the guest's page maps as the bare machine's MMU would:
+    (guest-physical address, root entry, leaf entry), or GuestFault. Translation off: (va, 0, 0)."""
+    if not vpmar & PMAR_ON:
+        return va, 0, 0
+    size = mmap.size
+    root_addr = (vpmar & PMAR_ROOT_MASK) + ((va >> 22) << 2)
+    if root_addr >= size:
+        raise GuestFault(BUS_ERROR)
+    root = mmap.read_word(root_addr)
+    if not root & PTE_V or root & POINTER_FLAGS:
+        raise GuestFault(FAULT[access])
+    leaf_addr = (root & PTE_ADDR_MASK) + (((va >> PAGE_SHIFT) & 0x3FF) << 2)
+    if leaf_addr >= size:
+        raise GuestFault(BUS_ERROR)
+    leaf = mmap.read_word(leaf_addr)
+    if not leaf & PTE_V or not leaf & access or (user and not leaf & PTE_U):
+        raise GuestFault(FAULT[access])
+    return (leaf & PTE_ADDR_MASK) | (va & (PAGE_SIZE - 1)), root, leaf
+
+
+class ShadowMap:
+    """One real page map in monitor frames."""
+
+    def __init__(self, key, root: int, epoch: int):
+        self.key = key                          # PHYSICAL or (guest root address, user?)
+        self.root = root                        # host page of the root map
+        self.tables: dict[int, int] = {}        # root index -> host page of its second-level map
+        self.sources: dict[int, tuple[int, int]] = {}   # vpn -> (guest root entry, guest leaf)
+        self.epoch = epoch                      # the guest's flush epoch it is in sync with
+
+    @property
+    def pmar(self) -> int:
+        return (self.root << PAGE_SHIFT) | PMAR_ON
+
+
+class Shadows:
+    """A guest's shadow maps: selection and installation, fills, resyncs, the per-root cache."""
+
+    def __init__(self, machine, allocator: HostAllocator, mmap: MachineMap, guest_index: int,
+                 stats: GuestStats, cache: bool = True):
+        self.machine = machine
+        self.allocator = allocator
+        self.mmap = mmap
+        self.guest_index = guest_index
+        self.stats = stats
+        self.cache = cache
+        self.maps: OrderedDict = OrderedDict()    # key -> ShadowMap, least recently used first
+        self.epoch = 0
+        self.installed: ShadowMap | None = None
+
+    # --- which shadow runs ---------------------------------------------------------------------
+    def activate(self, vpmar: int, user: bool) -> ShadowMap:
+        """Install the shadow for the guest's page maps and mode in the real pmar."""
+        key = (vpmar & PMAR_ROOT_MASK, user) if vpmar & PMAR_ON else PHYSICAL
+        shadow = self.maps.get(key)
+        if shadow is None:
+            shadow = self._build(key)
+        else:
+            self.maps.move_to_end(key)
+            if shadow.epoch != self.epoch:
+                self._resync(shadow)
+        if shadow is not self.installed:
+            self.installed = shadow
+            self.machine.set_pmar(shadow.pmar)
+        return shadow
+
+    def flush(self) -> None:
+        """The guest ran stpmar or tlbflush: no cached translation may outlive it."""
+        if self.cache:
+            self.epoch += 1
+            return
+        for key in [k for k in self.maps if k != PHYSICAL]:
+            self._drop(self.maps[key])
+
+    def reload(self) -> None:
+        """Put the installed shadow back in the real pmar (a world switch back to this guest)."""
+        self.machine.set_pmar(self.installed.pmar)
+
+    # --- filling ---------------------------------------------------------------------------------
+    def fill(self, shadow: ShadowMap, va: int, gpa: int, root: int, leaf: int) -> None:
+        """Map va's page in ``shadow`` to the host page behind gpa (a hidden fault's fix)."""
+        flags = RWX if shadow.key == PHYSICAL else leaf & RWX
+        hppn = self.mmap.host_page(gpa >> PAGE_SHIFT)
+        vpn = va >> PAGE_SHIFT
+        index = vpn >> 10
+        table = shadow.tables.get(index)
+        if table is None:
+            table = shadow.tables[index] = self._frame(shadow)
+            self._write(shadow.root, index, (table << PAGE_SHIFT) | PTE_V)
+        old = self._read(table, vpn & 0x3FF)
+        self._write(table, vpn & 0x3FF, (hppn << PAGE_SHIFT) | flags | PTE_U | PTE_V)
+        if old and shadow is self.installed:    # a leaf the TLB may hold changed
+            self.machine.tlb_flush()
+        if shadow.key != PHYSICAL:
+            shadow.sources[vpn] = (root, leaf)
+        self.stats.shadow_fills += 1
+
+    # --- the cache -------------------------------------------------------------------------------
+    def _build(self, key) -> ShadowMap:
+        shadow = ShadowMap(key, 0, self.epoch)
+        shadow.root = self._frame(shadow)
+        while len(self.maps) >= MAX_CACHED:
+            self._drop(next(iter(self.maps.values())))
+            self.stats.shadow_evictions += 1
+        self.maps[key] = shadow
+        self.stats.shadow_builds += 1
+        return shadow
+
+    def _resync(self, shadow: ShadowMap) -> None:
+        """Keep the leaves whose guest entries are unchanged since they were filled."""
+        self.stats.shadow_resyncs += 1
+        shadow.epoch = self.epoch
+        mmap, size, vroot = self.mmap, self.mmap.size, shadow.key[0]
+        roots: dict[int, int] = {}
+        stale = []
+        for vpn, (root, leaf) in shadow.sources.items():
+            index = vpn >> 10
+            now = roots.get(index)
+            if now is None:
+                addr = vroot + (index << 2)
+                now = roots[index] = mmap.read_word(addr) if addr < size else -1
+            if now != root or mmap.read_word((root & PTE_ADDR_MASK) + ((vpn & 0x3FF) << 2)) != leaf:
+                stale.append(vpn)
+        for vpn in stale:
+            del shadow.sources[vpn]
+            self._write(shadow.tables[vpn >> 10], vpn & 0x3FF, 0)
+        self.stats.shadow_dropped += len(stale)
+        if stale and shadow is self.installed:
+            self.machine.tlb_flush()
+
+    def _frame(self, keep: ShadowMap) -> int:
+        """A zero monitor frame for ``keep``. When the guest's budget is spent, its least recently
+        used other shadow goes; when there is none, ``keep`` is emptied and refills as it runs."""
+        frame = self.allocator.shadow_frame(self.guest_index)
+        while frame is None:
+            victims = [s for s in self.maps.values() if s is not keep]
+            if victims:
+                self._drop(victims[0])
+            else:
+                self._clear(keep)
+            self.stats.shadow_evictions += 1
+            frame = self.allocator.shadow_frame(self.guest_index)
+        return frame
+
+    def _clear(self, shadow: ShadowMap) -> None:
+        """Empty a shadow, keeping its root frame."""
+        for index, table in shadow.tables.items():
+            self._write(shadow.root, index, 0)
+            self._release(table)
+        shadow.tables.clear()
+        shadow.sources.clear()
+        if shadow is self.installed:
+            self.machine.tlb_flush()
+
+    def _drop(self, shadow: ShadowMap) -> None:
+        """Forget a shadow and return its frames (zeroed) to the guest's budget."""
+        del self.maps[shadow.key]
+        for table in shadow.tables.values():
+            self._release(table)
+        self._release(shadow.root)
+        if shadow is self.installed:
+            self.installed = None
+            self.machine.tlb_flush()
+
+    def _release(self, frame: int) -> None:
+        self.machine.write_bytes(frame << PAGE_SHIFT, ZERO_PAGE)
+        self.allocator.release_shadow_frame(self.guest_index, frame)
+
+    def _read(self, frame: int, index: int) -> int:
+        return self.machine.mem.u32[(frame << (PAGE_SHIFT - 2)) + index]
+
+    def _write(self, frame: int, index: int, entry: int) -> None:
+        self.machine.write_word((frame << PAGE_SHIFT) + (index << 2), entry)
