@@ -4,6 +4,8 @@ Exit status of ``toyvm run``: the value written to POWER_OFF (low 8 bits), 0 aft
 the program's own status with ``--syscalls linux`` (128 + signal when a fault kills it),
 124 when --max-instructions ran out, 125 when the bare machine crashed (a trap loop),
 1 when the executable does not load, 2 for bad options, 70 on an internal error of toyvm.
+Under ``--vmm`` see vmm/monitor/cli_options.py (one guest: as on the bare machine; several: which
+guests did not halt cleanly, as a bit mask).
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from isa.machine import DEFAULT_RAM_SIZE, REGISTERS
 from .machine import (EXIT_LIMIT, EXIT_LOAD_ERROR, ConsoleInput, ConsoleOutput, Image, LinuxSyscalls,
                       LoadError, Machine, Tracer, crash_report, load_executable)
 from .machine.boot import load_modules
+from .monitor.cli_options import run_monitor, vmm_options, wants_monitor
 
 EXIT_INTERNAL = 70
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
@@ -80,7 +83,7 @@ def main():
 
 
 @main.command()
-@click.argument("program", type=click.Path(dir_okay=False))
+@click.argument("program", required=False, type=click.Path(dir_okay=False))
 @click.option("--trace", is_flag=True, help="Print one line per instruction and per trap (stderr).")
 @click.option("--trace-file", type=click.Path(dir_okay=False, writable=True),
               help="Write the trace to this file instead of stderr (implies --trace).")
@@ -97,9 +100,17 @@ def main():
 @click.option("--module", "modules", multiple=True, type=click.Path(dir_okay=False),
               help="Give the kernel this ELF program (repeatable): placed in RAM after the kernel, "
                    "listed in the boot-info table whose address is in a0 (docs/boot.md).")
+@vmm_options
 def run(program, trace, trace_file, stats, max_instructions, input_path, syscalls, mem, base, hw_assist,
-        modules):
-    """Run PROGRAM (ELF, or a flat binary with --base) on a fresh TOY32 machine."""
+        modules, **vmm):
+    """Run PROGRAM (ELF, or a flat binary with --base) on a fresh TOY32 machine, or with --vmm
+    as a guest of the virtual machine monitor (docs/vmm.md)."""
+    if wants_monitor(vmm):
+        bare_options = dict(trace=trace, trace_file=trace_file, syscalls=syscalls, base=base, hw_assist=hw_assist)
+        sys.exit(run_monitor(program, modules=modules, mem=mem, input_path=input_path,
+                             max_instructions=max_instructions, stats=stats, bare_options=bare_options, **vmm))
+    if program is None:
+        raise click.UsageError("Missing argument 'PROGRAM'.")
     machine = build_machine(mem, hw_assist, input_path)
     image = load_program(machine, program, base, syscalls)
     if modules:
