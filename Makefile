@@ -28,7 +28,7 @@ PROGRAM_SRCS := $(wildcard programs/*.s)
 PROGRAM_ELFS := $(patsubst programs/%.s,$(BUILD)/programs/%.elf,$(PROGRAM_SRCS))
 GUESTOS_SRCS := guestos/boot.s $(filter-out guestos/boot.s,$(sort $(wildcard guestos/*.s)))
 GUESTOS_LAYOUT := --text-base 0x80010000 --phys-base 0x10000
-CLANG := $(shell command -v clang 2>/dev/null)
+CLANG := $(if $(shell command -v ld.lld 2>/dev/null),$(shell command -v clang 2>/dev/null))
 C_ELFS := $(if $(CLANG),$(patsubst programs/%.c,$(BUILD)/programs/%.elf,$(wildcard programs/*.c)))
 C_RUNTIME := programs/runtime/crt0.s programs/runtime/syscalls.s programs/runtime/lib.c
 C_FLAGS := --target=riscv32 -march=rv32im -mabi=ilp32 -nostdlib -ffreestanding -O2 -fuse-ld=lld \

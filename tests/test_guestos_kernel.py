@@ -341,3 +341,19 @@ def test_memory_of_an_exited_process_is_reused(built):
     assert run.lines.count("both: done") == 1
     assert any(line.startswith("guestos: pid ") and "PAGE_FAULT_STORE" in line for line in run.lines)
     assert run.status == EXIT_KILLED
+
+
+def test_a_module_outside_the_user_half_is_refused_and_the_others_run(built):
+    high = program(built, "high", 'SAY "FAIL ran"\n    EXIT\n', text_base=0x80100000)
+    run = boot(built.kernel, high, built["hello"])
+    assert run.lines == ["guestos: cannot load module high", "Hello, world!"]
+    assert run.status == EXIT_KILLED
+
+
+def test_the_same_kernel_as_a_guest_of_the_vmm_prints_the_same(built):
+    # The kernel uses only virtualizable instructions (SPEC §8), so the monitor's guest sees
+    # exactly what the bare machine does.
+    mods = [built[n] for n in ("hello", "primes", "fault", "ticker", "ticker")]
+    bare = boot(built.kernel, *mods)
+    guest = boot(built.kernel, *mods, options=["--vmm"])
+    assert (guest.out, guest.status) == (bare.out, bare.status) == (guest.out, EXIT_KILLED)
