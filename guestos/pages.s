@@ -8,11 +8,13 @@
     .include "kernel.inc"
 
     .text
-# page_init(a0 = first free physical address, a1 = RAM size)
+# page_init(a0 = first free physical address (page-aligned), a1 = RAM size)
     .globl page_init
 page_init:
     la      t0, next_fresh
     sw      a0, 0(t0)
+    srli    a1, a1, PAGE_SHIFT          # whole pages only
+    slli    a1, a1, PAGE_SHIFT
     li      t1, DEVICE_PAGE - KERNBASE  # the direct map must stop below the device page
     bleu    a1, t1, 1f
     mv      a1, t1

@@ -18,6 +18,7 @@ panic:
     li      t0, POWER_OFF
     li      t1, EXIT_PANIC
     sw      t1, 0(t0)                   # SPEC §6: stops the machine
+1:  j       1b
 
 # kernel_trap_panic(a0 = cause, a1 = pc, a2 = tval): the kernel itself trapped. Never returns.
     .globl kernel_trap_panic
@@ -34,6 +35,7 @@ kernel_trap_panic:
     li      t0, POWER_OFF
     li      t1, EXIT_PANIC
     sw      t1, 0(t0)
+1:  j       1b
 
 # put_trap(a0 = cause, a1 = pc, a2 = tval): print "CAUSE pc=0x... tval=0x...\n"
     .globl put_trap

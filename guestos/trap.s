@@ -63,7 +63,7 @@ trap_entry:
     li      t0, CAUSE_SVC
     beq     s1, t0, trap_syscall
     li      t0, CAUSE_TIMER
-    beq     s1, t0, schedule            # preempted: the process stays runnable (sched.s)
+    beq     s1, t0, trap_timer
     li      t0, CAUSE_PAGE_FAULT_LOAD
     beq     s1, t0, trap_page_fault
     li      t0, CAUSE_PAGE_FAULT_STORE
@@ -84,6 +84,9 @@ trap_syscall:
     mv      a0, s0
     j       user_return
 
+trap_timer:                             # preempted: the process stays runnable
+    j       schedule                    # sched.s
+
 trap_page_fault:                        # stack or heap growth, or a real fault
     mv      a0, s0
     mv      a1, s2
@@ -96,7 +99,7 @@ kernel_trap:
     # The kernel runs with IE = 0, except in the idle loop (sched.s), which waits for the
     # timer: that interrupt means "look for work again". Anything else is a kernel bug.
     li      t0, CAUSE_TIMER
-    beq     s1, t0, schedule
+    beq     s1, t0, trap_timer
     mv      a0, s1
     lw      a1, P_PC(s0)
     mv      a2, s2
