@@ -46,19 +46,6 @@ class MachineMap:
             return 0
         return self.machine.mem.u32[((hppn << PAGE_SHIFT) | (gpa & OFFSET)) >> 2]
 
-    def read(self, gpa: int, length: int) -> bytes:
-        out = bytearray()
-        while length > 0:
-            n = min(length, PAGE_SIZE - (gpa & OFFSET))
-            hppn = self.pages.get(gpa >> PAGE_SHIFT)
-            if hppn is None:
-                out += bytes(n)
-            else:
-                host = (hppn << PAGE_SHIFT) | (gpa & OFFSET)
-                out += self.machine.mem.ram[host:host + n]
-            gpa, length = gpa + n, length - n
-        return bytes(out)
-
     def write_bytes(self, gpa: int, data: bytes) -> None:
         """Write guest RAM through the machine (which drops translated code it overwrites)."""
         view = memoryview(data)

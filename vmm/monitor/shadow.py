@@ -114,7 +114,7 @@ class Shadows:
             shadow = self._build(key)
         else:
             self.maps.move_to_end(key)
-            if shadow.epoch != self.epoch:
+            if shadow.epoch != self.epoch and key != PHYSICAL:   # the physical one never goes stale
                 self._resync(shadow)
         if shadow is not self.installed:
             self.installed = shadow
@@ -167,15 +167,14 @@ class Shadows:
         """Keep the leaves whose guest entries are unchanged since they were filled."""
         self.stats.shadow_resyncs += 1
         shadow.epoch = self.epoch
-        mmap, size, vroot = self.mmap, self.mmap.size, shadow.key[0]
-        roots: dict[int, int] = {}
+        mmap, vroot = self.mmap, shadow.key[0]
+        roots: dict[int, int] = {}              # root index -> the guest's root entry now
         stale = []
         for vpn, (root, leaf) in shadow.sources.items():
             index = vpn >> 10
             now = roots.get(index)
-            if now is None:
-                addr = vroot + (index << 2)
-                now = roots[index] = mmap.read_word(addr) if addr < size else -1
+            if now is None:                     # (its address was inside memory at the fill)
+                now = roots[index] = mmap.read_word(vroot + (index << 2))
             if now != root or mmap.read_word((root & PTE_ADDR_MASK) + ((vpn & 0x3FF) << 2)) != leaf:
                 stale.append(vpn)
         for vpn in stale:
