@@ -14,7 +14,8 @@ no input).
 
 vms.toml: an array of tables ``[[guest]]`` with ``image``, and optionally ``modules`` (a list),
 ``mem`` ("2M" or a number of bytes), ``input``, ``max_instructions``; paths are relative to the
-file. A top-level ``slice`` sets the time slice (instructions).
+file. A top-level ``slice`` sets the time slice (instructions). ``--max-instructions`` applies to
+every guest that does not set its own.
 
 Exit status: with one guest, exactly the bare machine's (its POWER_OFF value, 0 after halt, 124
 past --max-instructions, 125 when it crashed). With several: 0 when every guest halted cleanly
@@ -87,6 +88,9 @@ def run_monitor(program: str | None, *, modules, mem, input_path, max_instructio
     elif modules:
         raise click.UsageError("--module needs a guest image (PROGRAM)")
     configs += [parse_guest(spec) for spec in guests]
+    for config in configs:          # --max-instructions: for every guest that names no limit
+        if config.max_instructions is None:
+            config.max_instructions = max_instructions
     if not configs:
         raise click.UsageError("--vmm needs a guest: PROGRAM, --guest or a vms.toml file")
     consoles, closers = guest_consoles(configs, guest_output, stdin_allowed=program is not None
