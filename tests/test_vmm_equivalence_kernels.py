@@ -2,10 +2,13 @@
 (traps, devices and timer, paging and the TLB, self-modifying code), run on the bare machine and
 as the only guest of the monitor, ends the same way with the same console output and the very
 same architectural state -- registers, pc, psw, pmar, epc, cause, tval, tvec, scratch and the
-instruction count. The kernels use only virtualizable instructions (no rdpsw/wrpsw)."""
+instruction count. The kernels use only virtualizable instructions: rdpsw/wrpsw only in user
+mode, where they behave alike on both (the monitor keeps the real psw = the virtual one with U set)."""
 from __future__ import annotations
 
 import pytest
+
+from isa.machine import PSW_IE, PSW_U
 
 from vmm_support import assemble, run_both
 
@@ -107,6 +110,13 @@ TRAPS = {
     rti
     mfsr a0, epc
     mtsr tvec, a0
+    ecall
+""",
+    "rdpsw and wrpsw in user mode": TO_USER + """
+    rdpsw a0
+    li a1, 0
+    wrpsw a1
+    rdpsw a2
     ecall
 """,
     "mtsr psw U takes effect next": "    li t0, PSW_U\n    mtsr psw, t0\n    mfsr a0, psw\n",
@@ -410,3 +420,13 @@ def test_fetch_beyond_memory_is_a_bus_error(tmp_path):
     elf = assemble(tmp_path, START + "    li a1, 0x2000000\n    jr a1\n" + HALT)
     bare, vmm = run_both(elf, mem=1 << 20)
     assert vmm.observable() == bare.observable()
+
+
+def test_rdpsw_and_wrpsw_in_the_guest_kernel_are_not_virtualized(tmp_path):
+    """Pure trap-and-emulate: the guest kernel runs in real user mode, so rdpsw reads U = 1 and
+    wrpsw is silently ignored (SPEC §3) -- the divergence issue 6's strategies repair."""
+    elf = assemble(tmp_path, START + "    rdpsw a0\n    li a1, PSW_IE\n    wrpsw a1\n    mfsr a2, psw\n    halt\n"
+                   + HALT)
+    bare, vmm = run_both(elf)
+    assert (bare.state["regs"][10], bare.state["regs"][12]) == (0, PSW_IE)
+    assert (vmm.state["regs"][10], vmm.state["regs"][12]) == (PSW_U, 0)
