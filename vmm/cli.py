@@ -168,5 +168,17 @@ def run_machine(machine: Machine, trace: bool, trace_file: str | None, stats: bo
     return stop.exit_status
 
 
+@main.command("classify")
+@click.option("--json", "as_json", is_flag=True, help="Print the classification as JSON.")
+@click.option("--hw-assist", is_flag=True, help="Only the machine with hardware assist on.")
+@click.option("--states", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Random starting states per instruction.")
+def classify_command(as_json, hw_assist, states):
+    """Popek-Goldberg analysis of the instruction set, derived by running every instruction in kernel
+    and user mode (docs/virtualizability.md)."""
+    from .classify import command_output
+    click.echo(command_output(as_json, hw_assist, states))
+
+
 if __name__ == "__main__":
     main()

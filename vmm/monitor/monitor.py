@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import io
 
-from ..machine import ConsoleInput, ConsoleOutput, Machine, Stop
+from ..machine import ConsoleInput, ConsoleOutput, Stop
 from .allocator import HostAllocator
 from .dispatch import Dispatcher
 from .guest import Guest, GuestConfig
+from .host import HostMachine
 from .scheduler import DEFAULT_SLICE, Scheduler
 
 DEFAULT_SHADOW_FRAMES = 256       # monitor frames per guest for its shadow maps (1 MiB)
@@ -18,7 +19,7 @@ class Monitor:
                  slice_instructions: int = DEFAULT_SLICE, shadow_cache: bool = True,
                  shadow_frames: int = DEFAULT_SHADOW_FRAMES, hw_assist: bool = False):
         self.allocator = HostAllocator([c.mem for c in configs], shadow_frames)
-        self.machine = Machine(self.allocator.size, hw_assist=hw_assist, console_in=ConsoleInput(None),
+        self.machine = HostMachine(self.allocator.size, hw_assist=hw_assist, console_in=ConsoleInput(None),
                                console_out=ConsoleOutput(io.BytesIO()))
         self.dispatcher = Dispatcher(self.machine)
         self.machine.monitor = self.dispatcher

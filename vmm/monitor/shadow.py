@@ -118,7 +118,7 @@ class Shadows:
                 self._resync(shadow)
         if shadow is not self.installed:
             self.installed = shadow
-            self.machine.set_pmar(shadow.pmar)
+            self.machine.switch_space(shadow.pmar)
         return shadow
 
     def flush(self) -> None:
@@ -131,7 +131,7 @@ class Shadows:
 
     def reload(self) -> None:
         """Put the installed shadow back in the real pmar (a world switch back to this guest)."""
-        self.machine.set_pmar(self.installed.pmar)
+        self.machine.switch_space(self.installed.pmar)
 
     # --- filling ---------------------------------------------------------------------------------
     def fill(self, shadow: ShadowMap, va: int, gpa: int, root: int, leaf: int) -> None:
@@ -146,8 +146,8 @@ class Shadows:
             self._write(shadow.root, index, (table << PAGE_SHIFT) | PTE_V)
         old = self._read(table, vpn & 0x3FF)
         self._write(table, vpn & 0x3FF, (hppn << PAGE_SHIFT) | flags | PTE_U | PTE_V)
-        if old and shadow is self.installed:    # a leaf the TLB may hold changed
-            self.machine.tlb_flush()
+        if old:                                 # a leaf the TLB may hold changed
+            self._changed(shadow)
         if shadow.key != PHYSICAL:
             shadow.sources[vpn] = (root, leaf)
         self.stats.shadow_fills += 1
@@ -181,8 +181,8 @@ class Shadows:
             del shadow.sources[vpn]
             self._write(shadow.tables[vpn >> 10], vpn & 0x3FF, 0)
         self.stats.shadow_dropped += len(stale)
-        if stale and shadow is self.installed:
-            self.machine.tlb_flush()
+        if stale:
+            self._changed(shadow)
 
     def _frame(self, keep: ShadowMap) -> int:
         """A zero monitor frame for ``keep``. When the guest's budget is spent, its least recently
@@ -205,8 +205,7 @@ class Shadows:
             self._release(table)
         shadow.tables.clear()
         shadow.sources.clear()
-        if shadow is self.installed:
-            self.machine.tlb_flush()
+        self._changed(shadow)
 
     def _drop(self, shadow: ShadowMap) -> None:
         """Forget a shadow and return its frames (zeroed) to the guest's budget."""
@@ -214,9 +213,16 @@ class Shadows:
         for table in shadow.tables.values():
             self._release(table)
         self._release(shadow.root)
+        self._changed(shadow)
         if shadow is self.installed:
             self.installed = None
+
+    def _changed(self, shadow: ShadowMap) -> None:
+        """Leaves of ``shadow`` changed or went: no cached translation of it may survive."""
+        if shadow is self.installed:
             self.machine.tlb_flush()
+        else:
+            self.machine.forget_space(shadow.pmar)
 
     def _release(self, frame: int) -> None:
         self.machine.write_bytes(frame << PAGE_SHIFT, ZERO_PAGE)
