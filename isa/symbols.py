@@ -1,9 +1,10 @@
 """The symbols every TOY32 assembly program may use without defining them (SPEC §7),
-generated from the machine tables and the boot contract (isa/boot.py) so that no program
+generated from the machine tables, the boot contract (isa/boot.py) and the paravirtual
+interface (isa/paravirt.py) so that no program
 ever hard-codes a number."""
 from __future__ import annotations
 
-from . import boot
+from . import boot, paravirt
 from . import machine as m
 
 
@@ -19,6 +20,7 @@ def _build() -> dict[str, tuple[int, str]]:
         table[dev.name] = (dev.address, dev.description)
     table.update(m.DEVICE_BITS)
     table.update(boot.symbols())
+    table.update(paravirt.symbols())
     return table
 
 

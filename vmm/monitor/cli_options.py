@@ -5,6 +5,7 @@
     toyvm run --vmm vms.toml                                            guests described in a file
     --guest-output DIR    each guest's console output in DIR/guest1.out, DIR/guest2.out, ...
     --stats               the trap panel, per guest (stderr)
+    --strategy S          trap (default), bt, hw or para: how rdpsw/wrpsw are handled (strategy.py)
     --dump-maps           each guest's machine map and shadow maps at the end (stderr)
 
 With one guest and no --guest-output its console is the terminal, byte for byte as on the bare
@@ -14,7 +15,7 @@ no input).
 
 vms.toml: an array of tables ``[[guest]]`` with ``image``, and optionally ``modules`` (a list),
 ``mem`` ("2M" or a number of bytes), ``input``, ``max_instructions``; paths are relative to the
-file. A top-level ``slice`` sets the time slice (instructions). ``--max-instructions`` applies to
+file. A top-level ``slice`` sets the time slice (instructions), ``strategy`` the --strategy. ``--max-instructions`` applies to
 every guest that does not set its own.
 
 Exit status: with one guest, exactly the bare machine's (its POWER_OFF value, 0 after halt, 124
@@ -39,6 +40,7 @@ from .dump import maps_report
 from .guest import GuestConfig
 from .monitor import Monitor
 from .scheduler import DEFAULT_SLICE
+from .strategy import STRATEGY_NAMES
 
 try:
     import tomllib
@@ -62,6 +64,10 @@ def vmm_options(command):
                      help="Write guest k's console output to DIR/guestk.out."),
         click.option("--slice", "slice_instructions", type=click.IntRange(min=1),
                      help=f"Time slice per guest, in instructions (default {DEFAULT_SLICE})."),
+        click.option("--strategy", type=click.Choice(STRATEGY_NAMES),
+                     help="How the monitor handles the sensitive-unprivileged rdpsw/wrpsw: trap (pure "
+                          "trap-and-emulate, the default: they misbehave), bt (binary translation), hw "
+                          "(hardware assist), para (paravirtual guests' hypercalls)."),
         click.option("--dump-maps", is_flag=True,
                      help="Print each guest's machine map and shadow maps at the end (stderr)."),
     ]):
@@ -70,11 +76,11 @@ def vmm_options(command):
 
 
 def wants_monitor(options: dict) -> bool:
-    return bool(options["vmm"] or options["guests"])
+    return bool(options["vmm"] or options["guests"] or options["strategy"])
 
 
 def run_monitor(program: str | None, *, modules, mem, input_path, max_instructions, stats,
-                bare_options: dict, vmm, guests, guest_output, slice_instructions, dump_maps) -> int:
+                bare_options: dict, vmm, guests, guest_output, slice_instructions, strategy, dump_maps) -> int:
     """``toyvm run --vmm ...`` from its parsed options; the exit status."""
     for name, value in bare_options.items():
         if value:
@@ -83,6 +89,10 @@ def run_monitor(program: str | None, *, modules, mem, input_path, max_instructio
     if program is not None and program.endswith(".toml"):
         configs, settings = read_vms_toml(program)
         slice_instructions = slice_instructions or settings.get("slice")
+        strategy = strategy or settings.get("strategy")
+        if strategy not in (None, *STRATEGY_NAMES):
+            raise click.BadParameter(f"{program}: strategy must be one of {', '.join(STRATEGY_NAMES)}",
+                                     param_hint="PROGRAM")
     elif program is not None:
         configs.append(GuestConfig(program, list(modules), mem, input_path, max_instructions))
     elif modules:
@@ -96,7 +106,8 @@ def run_monitor(program: str | None, *, modules, mem, input_path, max_instructio
     consoles, closers = guest_consoles(configs, guest_output, stdin_allowed=program is not None
                                        and not program.endswith(".toml") and not guests)
     try:
-        monitor = Monitor(configs, consoles, slice_instructions=slice_instructions or DEFAULT_SLICE)
+        monitor = Monitor(configs, consoles, slice_instructions=slice_instructions or DEFAULT_SLICE,
+                          strategy=strategy or "trap")
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--mem") from None
     try:

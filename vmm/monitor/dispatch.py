@@ -52,11 +52,13 @@ class Dispatcher:
 
     # --- the sensitive instructions: the one place a virtualization strategy plugs in ---------
     def virtualization_trap(self, guest: Guest, word: int) -> None:
-        """``hypercall`` (and, with hardware assist, ``rdpsw``/``wrpsw`` in real user mode).
-        Pure trap-and-emulate has no use for them: reflect, as the bare machine traps too.
-        (Under this strategy ``rdpsw``/``wrpsw`` never reach the monitor: they run directly
-        and misbehave, which is the point of ``--strategy``.)"""
-        self.reflect(guest, C["VIRTUALIZATION_TRAP"], word)
+        """``hypercall``; with hardware assist ``rdpsw``/``wrpsw`` in real user mode; under bt the
+        word it patched in. The strategy (strategy.py) serves what is its own; the rest is
+        reflected, as the bare machine traps too."""
+        if guest.strategy.virtualization_trap(self.machine, word):
+            self.deliver(guest)
+        else:
+            self.reflect(guest, C["VIRTUALIZATION_TRAP"], word)
 
     # --- page faults ---------------------------------------------------------------------------
     def page_fault(self, guest: Guest, cause: int, va: int) -> None:
@@ -66,6 +68,9 @@ class Dispatcher:
             gpa, root, leaf = walk(guest.mmap, vcpu.pmar, va, access, vcpu.user)
         except GuestFault as fault:
             return self.reflect(guest, fault.cause, va)
+        if gpa < guest.mmap.size and guest.strategy.page_fault(self.machine, access, va, gpa):
+            guest.last_fill = None
+            return self.deliver(guest)
         if gpa < guest.mmap.size:                              # hidden: the shadow lacked it
             here = (vcpu.count, self.machine.pc, va, cause)
             if here == guest.last_fill:
@@ -108,6 +113,7 @@ class Dispatcher:
         psw = vcpu.trap_entry(machine.pc, cause, tval)
         machine.pc = vcpu.tvec
         guest.set_psw(psw)
+        guest.strategy.reflected(machine)
         return None
 
     def deliver(self, guest: Guest) -> None:

@@ -13,6 +13,7 @@ from .allocator import HostAllocator
 from .machine_map import GuestPhysicalMemory, MachineMap
 from .shadow import EXEC, GuestFault, Shadows, walk
 from .stats import GuestStats
+from .strategy import TrapAndEmulate
 from .vcpu import VirtualCPU
 
 A0 = REGISTERS["a0"]
@@ -30,7 +31,8 @@ class GuestConfig:
 
 class Guest:
     def __init__(self, index: int, config: GuestConfig, machine, allocator: HostAllocator,
-                 console_in: ConsoleInput, console_out: ConsoleOutput, shadow_cache: bool = True):
+                 console_in: ConsoleInput, console_out: ConsoleOutput, shadow_cache: bool = True,
+                 strategy: type = TrapAndEmulate):
         self.index = index
         self.name = f"guest{index + 1}"
         self.config = config
@@ -38,7 +40,9 @@ class Guest:
         self.stats = GuestStats()
         self.vcpu = VirtualCPU(self.stats.instructions)
         self.mmap = MachineMap(machine, allocator, index, config.mem)
-        self.shadows = Shadows(machine, allocator, self.mmap, index, self.stats, shadow_cache)
+        self.strategy = strategy(self)
+        self.shadows = Shadows(machine, allocator, self.mmap, index, self.stats, shadow_cache,
+                               self.strategy.leaf_flags)
         self.devices = Devices(console_in, console_out)
         self.exit: Stop | None = None         # how the guest ended, once it has
         self.last_fill: tuple | None = None   # the last hidden fault (a fill must resolve it)

@@ -10,6 +10,7 @@ from .dispatch import Dispatcher
 from .guest import Guest, GuestConfig
 from .host import HostMachine
 from .scheduler import DEFAULT_SLICE, Scheduler
+from .strategy import strategies
 
 DEFAULT_SHADOW_FRAMES = 256       # monitor frames per guest for its shadow maps (1 MiB)
 
@@ -17,13 +18,15 @@ DEFAULT_SHADOW_FRAMES = 256       # monitor frames per guest for its shadow maps
 class Monitor:
     def __init__(self, configs: list[GuestConfig], consoles: list[tuple[ConsoleInput, ConsoleOutput]], *,
                  slice_instructions: int = DEFAULT_SLICE, shadow_cache: bool = True,
-                 shadow_frames: int = DEFAULT_SHADOW_FRAMES, hw_assist: bool = False):
+                 shadow_frames: int = DEFAULT_SHADOW_FRAMES, strategy: str = "trap"):
+        self.strategy = strategies()[strategy]
         self.allocator = HostAllocator([c.mem for c in configs], shadow_frames)
-        self.machine = HostMachine(self.allocator.size, hw_assist=hw_assist, console_in=ConsoleInput(None),
+        self.machine = HostMachine(self.allocator.size, hw_assist=self.strategy.hw_assist, console_in=ConsoleInput(None),
                                console_out=ConsoleOutput(io.BytesIO()))
         self.dispatcher = Dispatcher(self.machine)
         self.machine.monitor = self.dispatcher
-        self.guests = [Guest(i, config, self.machine, self.allocator, cin, cout, shadow_cache)
+        self.guests = [Guest(i, config, self.machine, self.allocator, cin, cout, shadow_cache,
+                             self.strategy)
                        for i, (config, (cin, cout)) in enumerate(zip(configs, consoles))]
         self.scheduler = Scheduler(self.machine, self.dispatcher, self.guests, slice_instructions)
 

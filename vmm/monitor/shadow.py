@@ -94,13 +94,14 @@ class Shadows:
     """A guest's shadow maps: selection and installation, fills, resyncs, the per-root cache."""
 
     def __init__(self, machine, allocator: HostAllocator, mmap: MachineMap, guest_index: int,
-                 stats: GuestStats, cache: bool = True):
+                 stats: GuestStats, cache: bool = True, leaf_flags=None):
         self.machine = machine
         self.allocator = allocator
         self.mmap = mmap
         self.guest_index = guest_index
         self.stats = stats
         self.cache = cache
+        self.leaf_flags = leaf_flags or (lambda gppn, flags, kernel_view: flags)   # the strategy's say
         self.maps: OrderedDict = OrderedDict()    # key -> ShadowMap, least recently used first
         self.epoch = 0
         self.installed: ShadowMap | None = None
@@ -137,6 +138,7 @@ class Shadows:
     def fill(self, shadow: ShadowMap, va: int, gpa: int, root: int, leaf: int) -> None:
         """Map va's page in ``shadow`` to the host page behind gpa (a hidden fault's fix)."""
         flags = RWX if shadow.key == PHYSICAL else leaf & RWX
+        flags = self.leaf_flags(gpa >> PAGE_SHIFT, flags, shadow.key == PHYSICAL or not shadow.key[1])
         hppn = self.mmap.host_page(gpa >> PAGE_SHIFT)
         vpn = va >> PAGE_SHIFT
         index = vpn >> 10

@@ -17,8 +17,13 @@ class GuestStats:
     emulated: int = 0                  # instructions the monitor performed for the guest
     entries: int = 0                   # traps into the monitor while this guest ran
     privileged: Counter = field(default_factory=Counter)        # emulated, by mnemonic
+    sensitive: Counter = field(default_factory=Counter)         # rdpsw/wrpsw emulated (bt, hw)
+    hypercalls: Counter = field(default_factory=Counter)        # served (para), by name
     devices: Counter = field(default_factory=Counter)           # emulated accesses, by register
     hidden_faults: int = 0             # page faults a shadow fill satisfied
+    bt_scans: int = 0                  # code pages scanned (bt)
+    bt_patches: int = 0                # sensitive instructions patched (bt)
+    bt_faults: int = 0                 # faults bt handled: first fetch, read or write of a scanned page
     true_faults: Counter = field(default_factory=Counter)       # reflected to the guest, by cause
     syscalls: int = 0                  # ecall from virtual user mode, reflected
     reflected: Counter = field(default_factory=Counter)         # other exceptions reflected, by cause
@@ -50,9 +55,14 @@ class GuestStats:
             ("monitor entries (traps)", self.entries),
             ("  privileged instructions", sum(self.privileged.values())),
             *((f"    {name}", n) for name, n in sorted(self.privileged.items())),
+            ("  sensitive instructions emulated", sum(self.sensitive.values())),
+            *((f"    {name}", n) for name, n in sorted(self.sensitive.items())),
+            ("  hypercalls", sum(self.hypercalls.values())),
+            *((f"    {name}", n) for name, n in sorted(self.hypercalls.items())),
             ("  device accesses emulated", sum(self.devices.values())),
             *((f"    {name}", n) for name, n in sorted(self.devices.items())),
             ("  hidden page faults", self.hidden_faults),
+            ("  binary translation faults", self.bt_faults),
             ("  true faults reflected", sum(self.true_faults.values())),
             *((f"    {CAUSE_NAMES[c]}", n) for c, n in sorted(self.true_faults.items())),
             ("  system calls reflected", self.syscalls),
@@ -60,6 +70,8 @@ class GuestStats:
             *((f"    {CAUSE_NAMES[c]}", n) for c, n in sorted(self.reflected.items())),
             ("interrupts injected", sum(self.interrupts.values())),
             *((f"  {CAUSE_NAMES[c]}", n) for c, n in sorted(self.interrupts.items())),
+            ("code pages scanned (bt)", self.bt_scans),
+            ("  instructions patched", self.bt_patches),
             ("shadow fills", self.shadow_fills),
             ("shadow maps built", self.shadow_builds),
             ("shadow resyncs after flush", self.shadow_resyncs),

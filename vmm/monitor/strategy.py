@@ -1,0 +1,88 @@
+"""How the monitor handles the sensitive-but-unprivileged instructions (``--strategy``).
+
+Trap-and-emulate only works for instructions that trap. TOY32's ``rdpsw``/``wrpsw`` (SPEC §3)
+do not: run directly in a deprivileged guest kernel, ``rdpsw`` reads the *real* psw (U = 1) and
+``wrpsw`` is silently ignored. Each strategy is one way real systems got around it:
+
+  ``trap``  pure trap-and-emulate: nothing is done, the two instructions misbehave (the lesson);
+  ``bt``    binary translation, scan-and-patch (VMware, xvisor): bt.py;
+  ``hw``    hardware assist (VT-x, AMD-V): the machine option of SPEC §3 makes them raise
+            VIRTUALIZATION_TRAP in user mode, and the monitor emulates them (this module);
+  ``para``  paravirtualization (Xen): the guest kernel is built to call the monitor with
+            ``hypercall`` instead (paravirt.py, isa/paravirt.py).
+
+A strategy object is per guest. The dispatcher asks it at the few points where they differ:
+a VIRTUALIZATION_TRAP, a page fault the guest's maps allow, the flags of a shadow leaf, and
+after a trap was reflected into the guest.
+"""
+from __future__ import annotations
+
+from isa import decode
+from isa.machine import PSW_IE
+
+MASK = 0xFFFFFFFF
+
+
+class TrapAndEmulate:
+    """``--strategy trap``: the base every other strategy refines."""
+    name = "trap"
+    hw_assist = False           # the real machine's option of SPEC §3
+
+    def __init__(self, guest):
+        self.guest = guest
+
+    def virtualization_trap(self, machine, word: int) -> bool:
+        """A VIRTUALIZATION_TRAP at machine.pc: handled here (True), or reflected to the guest."""
+        return False
+
+    def page_fault(self, machine, access: int, va: int, gpa: int) -> bool:
+        """A page fault the guest's own maps allow, at guest-physical gpa (inside its memory):
+        True when the strategy dealt with it (the instruction runs again or was emulated);
+        False for the ordinary shadow fill."""
+        return False
+
+    def leaf_flags(self, gppn: int, flags: int, kernel_view: bool) -> int:
+        """The R/W/X a shadow leaf for guest-physical page gppn may carry (``kernel_view``: the
+        shadow of virtual kernel mode, or of guest translation off)."""
+        return flags
+
+    def reflected(self, machine) -> None:
+        """A trap or interrupt was just delivered to the guest (virtual trap entry done)."""
+
+
+def emulate_sensitive(guest, machine, word: int) -> None:
+    """Perform ``rdpsw``/``wrpsw`` at machine.pc on the guest's *virtual* psw, as the bare machine
+    does on the real one (SPEC §3): what a fixed machine (or monitor) owes the guest kernel."""
+    d = decode(word)
+    vcpu = guest.vcpu
+    guest.stats.sensitive[d.mnemonic] += 1
+    guest.stats.emulated += 1
+    machine.retire()
+    if d.mnemonic == "rdpsw":
+        if d.rd:
+            machine.regs[d.rd] = vcpu.psw
+    elif not vcpu.user:                  # wrpsw: kernel mode sets IE, user mode is ignored
+        guest.set_psw(vcpu.psw & ~PSW_IE | machine.regs[d.rs1] & PSW_IE)
+    machine.pc = (machine.pc + 4) & MASK
+
+
+class HardwareAssist(TrapAndEmulate):
+    """``--strategy hw``: the machine traps them, the monitor emulates them."""
+    name = "hw"
+    hw_assist = True
+
+    def virtualization_trap(self, machine, word: int) -> bool:
+        d = decode(word)
+        if d is None or d.instr.kind != "sensitive":
+            return False                 # a hypercall: the guest's own business
+        emulate_sensitive(self.guest, machine, word)
+        return True
+
+
+def strategies() -> dict[str, type]:
+    from .bt import BinaryTranslation
+    from .paravirt import Paravirtualization
+    return {cls.name: cls for cls in (TrapAndEmulate, BinaryTranslation, HardwareAssist, Paravirtualization)}
+
+
+STRATEGY_NAMES = ("trap", "bt", "hw", "para")
