@@ -6,19 +6,11 @@ times it does the thing measured, divided by that number, so boot and exit cance
 """
 from __future__ import annotations
 
-import io
 import tempfile
 from pathlib import Path
 
-from asm.api import assemble_files, assemble_source
-from isa.machine import REGISTERS
-from vmm.machine import ConsoleOutput, Machine, load_executable
-from vmm.machine.boot import load_modules
+from workloads import build_kernel, build_program, run_bare
 
-ROOT = Path(__file__).resolve().parents[1]
-GUESTOS = ROOT / "guestos"
-
-EXIT = "    li a0, 0\n    li a7, SYS_EXIT\n    ecall\n"
 PROGRAMS = {   # name: (source with {n}, what one unit is, n)
     "system call (getpid)": ("""
     li s0, {n}
@@ -62,27 +54,17 @@ PROGRAMS = {   # name: (source with {n}, what one unit is, n)
 
 def kernel_instructions(kernel: Path, modules: list[Path]) -> tuple[int, int]:
     """(kernel-mode, user-mode) instructions of one run."""
-    machine = Machine(console_out=ConsoleOutput(io.BytesIO()))
-    image = load_executable(machine, str(kernel))
-    machine.regs[REGISTERS["a0"]] = load_modules(machine, [str(m) for m in modules], image.end)
-    machine.pc = image.entry
-    machine.run(50_000_000)
+    machine = run_bare(kernel, modules, 50_000_000)[2]
     return machine.stats.instructions[0], machine.stats.instructions[1]
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        sources = [GUESTOS / "boot.s"] + sorted(set(GUESTOS.glob("*.s")) - {GUESTOS / "boot.s"})
-        kernel = tmp / "guestos.elf"
-        kernel.write_bytes(assemble_files([str(s) for s in sources], text_base=0x80010000,
-                                          phys_base=0x10000).to_elf())
+        kernel = build_kernel(tmp)
 
         def program(name: str, body: str) -> Path:
-            text = f'.include "syscalls.inc"\n.globl _start\n_start:\n{body}\n{EXIT}\n.data\nbyte: .byte 46\n'
-            path = tmp / f"{name}.elf"
-            path.write_bytes(assemble_source(text, include_dirs=[str(GUESTOS)]).to_elf())
-            return path
+            return build_program(tmp, name, body)
 
         empty = program("empty", "")
         boot_k, _ = kernel_instructions(kernel, [empty])

@@ -17,27 +17,13 @@ Per-operation figures are differences between a run with n operations and one wi
 from __future__ import annotations
 
 import argparse
-import io
 import tempfile
-import time
 from pathlib import Path
 
-from asm.api import assemble_files, assemble_source
-from isa.machine import REGISTERS
-from vmm.machine import ConsoleInput, ConsoleOutput, Machine, load_executable
-from vmm.machine.boot import load_modules
-from vmm.monitor import GuestConfig, Monitor
+from workloads import GETPID, LOOP, YIELD, best, build_kernel, build_program
+from workloads import run_bare as bare
+from workloads import run_vmm
 
-ROOT = Path(__file__).resolve().parents[1]
-GUESTOS = ROOT / "guestos"
-EXIT = "    li a0, 0\n    li a7, SYS_EXIT\n    ecall\n"
-LOOP = """
-    li s0, {n}
-1:  beqz s0, 2f
-{body}
-    addi s0, s0, -1
-    j 1b
-2:"""
 CPU = """
     li s0, 0
     li s1, 1
@@ -58,35 +44,6 @@ CPU = """
 4:  addi s1, s1, 1
     blt s1, s3, 1b
 """
-GETPID = "    li a7, SYS_GETPID\n    ecall"
-YIELD = "    li a7, SYS_SCHED_YIELD\n    ecall"
-
-
-def bare(kernel: Path, modules: list[Path]) -> tuple[float, bytes, int]:
-    out = io.BytesIO()
-    m = Machine(console_in=ConsoleInput(None), console_out=ConsoleOutput(out))
-    image = load_executable(m, str(kernel))
-    m.regs[REGISTERS["a0"]] = load_modules(m, [str(p) for p in modules], image.end)
-    m.pc = image.entry
-    started = time.perf_counter()
-    m.run()
-    return time.perf_counter() - started, out.getvalue(), m.count
-
-
-def vmm(kernel: Path, modules: list[Path], cache: bool = True):
-    out = io.BytesIO()
-    monitor = Monitor([GuestConfig(str(kernel), [str(p) for p in modules])],
-                      [(ConsoleInput(None), ConsoleOutput(out))], shadow_cache=cache)
-    monitor.boot()
-    started = time.perf_counter()
-    monitor.run()
-    return time.perf_counter() - started, out.getvalue(), monitor.guests[0]
-
-
-def best(repeat: int, run, *args):
-    results = [run(*args) for _ in range(repeat)]
-    return min(r[0] for r in results), results[0]
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -94,16 +51,10 @@ def main() -> None:
     repeat = parser.parse_args().repeat
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        sources = [GUESTOS / "boot.s"] + sorted(set(GUESTOS.glob("*.s")) - {GUESTOS / "boot.s"})
-        kernel = tmp / "guestos.elf"
-        kernel.write_bytes(assemble_files([str(s) for s in sources], text_base=0x80010000,
-                                          phys_base=0x10000).to_elf())
+        kernel = build_kernel(tmp)
 
         def program(name: str, body: str) -> Path:
-            text = f'.include "syscalls.inc"\n.globl _start\n_start:\n{body}\n{EXIT}\n'
-            path = tmp / f"{name}.elf"
-            path.write_bytes(assemble_source(text, include_dirs=[str(GUESTOS)]).to_elf())
-            return path
+            return build_program(tmp, name, body)
 
         workloads = [("cpu-bound", [program("cpu", CPU.format(n=30000))]),
                      ("syscalls (5000 getpid)", [program("sys", LOOP.format(n=5000, body=GETPID))]),
@@ -111,8 +62,9 @@ def main() -> None:
         print(f"{'workload':<40}{'instructions':>14}{'bare s':>9}{'vmm s':>9}{'vmm/bare':>10}"
               f"{'direct':>9}  same output")
         for name, modules in workloads:
-            t_bare, (_, out_bare, count) = best(repeat, bare, kernel, modules)
-            t_vmm, (_, out_vmm, guest) = best(repeat, vmm, kernel, modules)
+            t_bare, (_, out_bare, machine) = best(repeat, bare, kernel, modules)
+            count = machine.count
+            t_vmm, (_, out_vmm, guest) = best(repeat, run_vmm, kernel, modules)
             kernel_direct, user_direct = guest.stats.direct
             share = 100 * (kernel_direct + user_direct) / count
             print(f"{name:<40}{count:>14,}{t_bare:>9.3f}{t_vmm:>9.3f}{t_vmm / t_bare:>10.2f}"
@@ -121,7 +73,7 @@ def main() -> None:
         print()
         n = 1000
         none, some = program("sys0", LOOP.format(n=0, body=GETPID)), program("sysn", LOOP.format(n=n, body=GETPID))
-        g0, g1 = vmm(kernel, [none])[2].stats, vmm(kernel, [some])[2].stats
+        g0, g1 = run_vmm(kernel, [none])[2].stats, run_vmm(kernel, [some])[2].stats
         print(f"per system call (getpid): {(g1.entries - g0.entries) / n:.1f} monitor entries "
               f"({(g1.syscalls - g0.syscalls) / n:.0f} reflected ecall, "
               f"{(sum(g1.privileged.values()) - sum(g0.privileged.values())) / n:.1f} privileged instructions "
@@ -136,8 +88,8 @@ def main() -> None:
         print(f"{'shadow cache':<14}{'switches':>10}{'maps built':>12}{'fills':>8}{'resyncs':>9}"
               f"{'entries':>9}{'vmm s':>8}   per switch: built, fills, monitor entries")
         for cache in (True, False):
-            t0, (_, _, a) = best(repeat, vmm, kernel, [none] * 2, cache)
-            t1, (_, _, b) = best(repeat, vmm, kernel, [some] * 2, cache)
+            t0, (_, _, a) = best(repeat, run_vmm, kernel, [none] * 2, shadow_cache=cache)
+            t1, (_, _, b) = best(repeat, run_vmm, kernel, [some] * 2, shadow_cache=cache)
             a, b = a.stats, b.stats
             switches = b.pmar_switches - a.pmar_switches
             built, fills = b.shadow_builds - a.shadow_builds, b.shadow_fills - a.shadow_fills

@@ -1,0 +1,77 @@
+"""What the benchmarks share: guestos built in a temporary directory, small guestos user programs
+made from a loop body, and one timed run of a kernel with its modules on the bare machine or as
+the only guest of the monitor."""
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+from asm.api import assemble_files, assemble_source
+from isa.machine import REGISTERS
+from vmm.machine import ConsoleInput, ConsoleOutput, Machine, load_executable
+from vmm.machine.boot import load_modules
+from vmm.monitor import GuestConfig, Monitor
+
+ROOT = Path(__file__).resolve().parents[1]
+GUESTOS = ROOT / "guestos"
+KERNEL_LAYOUT = dict(text_base=0x80010000, phys_base=0x10000)     # as the Makefile links it
+EXIT = "    li a0, 0\n    li a7, SYS_EXIT\n    ecall\n"
+LOOP = """
+    li s0, {n}
+1:  beqz s0, 2f
+{body}
+    addi s0, s0, -1
+    j 1b
+2:"""
+GETPID = "    li a7, SYS_GETPID\n    ecall"
+YIELD = "    li a7, SYS_SCHED_YIELD\n    ecall"
+# One new stack page per iteration (t0 walks down from sp): a demand-zero page fault each.
+STACK_PAGE = "    li t1, 4096\n    sub t0, t0, t1\n    sw zero, 0(t0)"
+STACK_START = "    mv t0, sp\n"
+
+
+def build_kernel(tmp: Path, name: str = "guestos", **defines) -> Path:
+    """guestos, boot.s first (it starts the text and the data); ``defines`` as --defsym."""
+    sources = [GUESTOS / "boot.s"] + sorted(set(GUESTOS.glob("*.s")) - {GUESTOS / "boot.s"})
+    kernel = tmp / f"{name}.elf"
+    kernel.write_bytes(assemble_files([str(s) for s in sources], **KERNEL_LAYOUT, **defines).to_elf())
+    return kernel
+
+
+def build_program(tmp: Path, name: str, body: str, prologue: str = "") -> Path:
+    """A guestos user program: ``prologue``, ``body``, exit(0); ``byte`` is a data byte '.'."""
+    text = (f'.include "syscalls.inc"\n.globl _start\n_start:\n{prologue}{body}\n{EXIT}\n'
+            f'.data\nbyte: .byte 46\n')
+    path = tmp / f"{name}.elf"
+    path.write_bytes(assemble_source(text, include_dirs=[str(GUESTOS)]).to_elf())
+    return path
+
+
+def run_bare(kernel: Path, modules: list[Path], limit: int | None = None):
+    """(seconds, console output, the machine) of one bare run."""
+    out = io.BytesIO()
+    machine = Machine(console_in=ConsoleInput(None), console_out=ConsoleOutput(out))
+    image = load_executable(machine, str(kernel))
+    machine.regs[REGISTERS["a0"]] = load_modules(machine, [str(p) for p in modules], image.end)
+    machine.pc = image.entry
+    started = time.perf_counter()
+    machine.run(limit)
+    return time.perf_counter() - started, out.getvalue(), machine
+
+
+def run_vmm(kernel: Path, modules: list[Path], **monitor_options):
+    """(seconds, console output, the guest) of one run as the monitor's only guest."""
+    out = io.BytesIO()
+    monitor = Monitor([GuestConfig(str(kernel), [str(p) for p in modules])],
+                      [(ConsoleInput(None), ConsoleOutput(out))], **monitor_options)
+    monitor.boot()
+    started = time.perf_counter()
+    monitor.run()
+    return time.perf_counter() - started, out.getvalue(), monitor.guests[0]
+
+
+def best(repeat: int, run, *args, **kwargs):
+    """The fastest of ``repeat`` runs (the machine is shared); the first run's other results."""
+    results = [run(*args, **kwargs) for _ in range(repeat)]
+    return min(r[0] for r in results), results[0]
