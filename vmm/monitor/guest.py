@@ -109,7 +109,7 @@ class Guest:
             gpa, _, _ = walk(self.mmap, self.vcpu.pmar, va, EXEC, self.vcpu.user)
         except GuestFault:
             return None
-        return self.mmap.read_word(gpa) if gpa < self.mmap.size else None
+        return self.strategy.original_word(gpa) if gpa < self.mmap.size else None
 
 
 class _GuestView:

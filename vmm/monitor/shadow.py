@@ -154,6 +154,25 @@ class Shadows:
             shadow.sources[vpn] = (root, leaf)
         self.stats.shadow_fills += 1
 
+    def forget_page(self, gppn: int) -> None:
+        """Remove every leaf, in every shadow, that maps guest-physical page gppn: the strategy
+        changed the flags such leaves may carry (``leaf_flags``), and the next access refills."""
+        for shadow in self.maps.values():
+            if shadow.key == PHYSICAL:          # guest-physical = guest-virtual there
+                vpns = [gppn]
+            else:                               # a leaf maps the page its guest leaf names
+                vpns = [vpn for vpn, (_, leaf) in shadow.sources.items()
+                        if (leaf & PTE_ADDR_MASK) >> PAGE_SHIFT == gppn]
+            dropped = False
+            for vpn in vpns:
+                table = shadow.tables.get(vpn >> 10)
+                if table is not None and self._read(table, vpn & 0x3FF):
+                    self._write(table, vpn & 0x3FF, 0)
+                    dropped = True
+                shadow.sources.pop(vpn, None)
+            if dropped:
+                self._changed(shadow)
+
     # --- the cache -------------------------------------------------------------------------------
     def _build(self, key) -> ShadowMap:
         shadow = ShadowMap(key, 0, self.epoch)

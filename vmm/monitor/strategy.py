@@ -49,6 +49,10 @@ class TrapAndEmulate:
     def reflected(self, machine) -> None:
         """A trap or interrupt was just delivered to the guest (virtual trap entry done)."""
 
+    def original_word(self, gpa: int) -> int:
+        """The aligned word at guest-physical gpa as the guest wrote it (reports show this)."""
+        return self.guest.mmap.read_word(gpa & ~3)
+
 
 def emulate_sensitive(guest, machine, word: int) -> None:
     """Perform ``rdpsw``/``wrpsw`` at machine.pc on the guest's *virtual* psw, as the bare machine
