@@ -2,11 +2,16 @@
 
     exe = assemble_source("_start: li a0, 1\\n halt\\n")
     exe = assemble_files(["boot.s", "kernel.s"], text_base=0x80010000, phys_base=0x10000)
+    exe = assemble_files(["k.s"], defsyms={"PARAVIRT": 1})     # as toyasm build --defsym PARAVIRT=1
     exe.entry, exe.symbols["_start"], exe.segments, exe.to_elf(), exe.to_bin()
 
 Failures raise ``AsmErrors`` carrying every diagnostic of the run.
 """
 from __future__ import annotations
+
+import re
+
+from isa.machine import REGISTERS
 
 from .assembler import Assembler
 from .errors import AsmErrors, Diagnostic, Source
@@ -14,17 +19,67 @@ from .executable import Executable
 from .linker import Linker
 from .listing import render_listing
 
-__all__ = ["assemble_files", "assemble_source", "assemble_sources", "AsmErrors", "Executable"]
+__all__ = ["assemble_files", "assemble_source", "assemble_sources", "parse_defsym", "AsmErrors",
+           "Executable"]
+
+_SYMBOL = re.compile(r"[A-Za-z_.$][A-Za-z0-9_.$]*")
+# --defsym values: integers as GNU as (strtoul base 0: 0x hex, leading 0 octal) and llvm-mc
+# (also 0b binary, 0o octal) read them, with an optional sign; at most 64 bits, as theirs.
+_INTEGER = re.compile(r"([+-]?)(0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO]?[0-7]+|[1-9][0-9]*|0)")
+_BASES = {"x": 16, "b": 2, "o": 8}
+
+
+def parse_defsym(text: str) -> tuple[str, int]:
+    """``NAME=VALUE`` (the argument of ``--defsym``) -> (name, value); ValueError says why not."""
+    name, eq, value = text.partition("=")
+    if not eq or not name or not value:
+        raise ValueError(f"'{text}' is not of the form NAME=VALUE")
+    check_defsym_name(name)
+    m = _INTEGER.fullmatch(value)
+    if m is None:
+        raise ValueError(f"'{value}' is not an integer (e.g. 1, -4, 0x10, 010)")
+    sign, digits = m.groups()
+    if len(digits) > 1 and digits[0] == "0":
+        base = _BASES.get(digits[1].lower(), 8)
+        digits = digits[2:] if base != 8 or digits[1] in "oO" else digits[1:]
+    else:
+        base = 10
+    number = int(digits, base) * (-1 if sign == "-" else 1)
+    if not -(1 << 63) <= number < (1 << 64):
+        raise ValueError(f"'{value}' does not fit in 64 bits")
+    return name, number
+
+
+def check_defsym_name(name: str) -> None:
+    if _SYMBOL.fullmatch(name) is None:
+        raise ValueError(f"'{name}' is not a symbol name")
+    if name in REGISTERS:
+        raise ValueError(f"'{name}' is a register, not a symbol")
 
 
 def assemble_sources(sources: list[tuple[str, str]], *, text_base: int | None = None,
                      data_base: int | None = None, phys_base: int | None = None,
-                     listing: bool = False, include_dirs=()) -> Executable:
-    """Assemble each (name, text) as one object file and link them, in order."""
+                     listing: bool = False, include_dirs=(), defsyms=None) -> Executable:
+    """Assemble each (name, text) as one object file and link them, in order.
+
+    ``defsyms`` ({name: int}, as ``--defsym name=value``): absolute symbols every file sees as
+    defined before its first line (``.ifdef name`` holds; ``.set name, ...`` may redefine it)."""
+    defsyms = dict(defsyms or {})
+    problems = []
+    for sym_name, value in defsyms.items():
+        try:
+            check_defsym_name(sym_name)
+            if not isinstance(value, int):
+                raise ValueError(f"the value of '{sym_name}' must be an integer, not {value!r}")
+            defsyms[sym_name] = int(value)
+        except ValueError as e:
+            problems.append(Diagnostic("error", f"--defsym: {e}"))
+    if problems:
+        raise AsmErrors(problems)
     diagnostics: list[Diagnostic] = []
     objects, first_code = [], []
     for name, text in sources:
-        asm = Assembler(name, listing=listing, include_dirs=include_dirs)
+        asm = Assembler(name, listing=listing, include_dirs=include_dirs, defsyms=defsyms)
         objects.append(asm.assemble(Source(name, text)))
         first_code.append(asm.first_code)
         diagnostics += asm.diagnostics

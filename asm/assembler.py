@@ -91,7 +91,7 @@ _PARAM = re.compile(r"([A-Za-z_.$][A-Za-z0-9_.$]*)\s*(?::\s*(req|vararg))?\s*(?:
 class Assembler:
     """Assembles one source file (with what it includes) into an ObjectFile."""
 
-    def __init__(self, name: str, *, listing: bool = False, include_dirs=()):
+    def __init__(self, name: str, *, listing: bool = False, include_dirs=(), defsyms=None):
         self.obj = ObjectFile(name)
         self.diagnostics: list[Diagnostic] = []
         self.listing = listing
@@ -110,6 +110,8 @@ class Assembler:
         # shadows a predefined name even where it is used before it is defined).
         self.predefined = dict(PREDEFINED_VALUES)
         self.ended = False
+        for sym_name, value in (defsyms or {}).items():
+            self._defsym(sym_name, value)
 
     # --- driver --------------------------------------------------------------------------------
     def assemble(self, source: Source) -> ObjectFile:
@@ -439,6 +441,15 @@ class Assembler:
         sym.section = self.section
         sym.value = self.section.offset
         sym.pos = stmt.pos
+
+    def _defsym(self, name: str, value: int) -> None:
+        """``--defsym name=value``: an absolute symbol defined before the first line, as GNU as
+        and llvm-mc do it. Like a ``.set`` in front of the file: ``.set``/``.equ``/``=`` may
+        redefine it; a label or ``.equiv`` of the same name is an error that points here."""
+        text = f"--defsym {name}={value}"
+        sym = self.obj.symbol(name)
+        sym.section, sym.value, sym.expr = None, value, None
+        sym.pos = Position(Source("<command line>", text), 1, len("--defsym ") + 1)
 
     def _assign(self, name: str, op, stmt: Stmt, redefine: bool, i: int | None = 1) -> None:
         """``name`` = the value of ``op`` (.equ/.set/=); ``i``: the operand index of ``op``."""

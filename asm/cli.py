@@ -27,6 +27,22 @@ class _Address(click.ParamType):
 ADDRESS = _Address()
 
 
+class _Defsym(click.ParamType):
+    name = "NAME=VALUE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        from .api import parse_defsym
+        try:
+            return parse_defsym(str(value))
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
+
+
+DEFSYM = _Defsym()
+
+
 def _print_diagnostics(diagnostics) -> None:
     for d in diagnostics:
         click.echo(d.format(), err=True)
@@ -59,8 +75,13 @@ def main():
               help="Write a symbol map: address, section, symbol, file.")
 @click.option("-I", "--include-dir", "include_dirs", multiple=True,
               type=click.Path(file_okay=False), help="Also look here for .include files.")
+@click.option("--defsym", "defsyms", multiple=True, type=DEFSYM,
+              help="Define the absolute symbol NAME = VALUE (an integer: 12, -4, 0x10, 010 "
+                   "octal, 0b101) in every source, before its first line, as GNU as does: "
+                   "`.ifdef NAME` and `.if NAME` see it, `.set NAME, ...` may redefine it. "
+                   "Repeatable; the last of one name wins.")
 def build(sources, output, fmt, base, text_base, data_base, phys_base, listing, map_file,
-          include_dirs):
+          include_dirs, defsyms):
     """Assemble and link SOURCES (.s files) into one executable."""
     from .api import assemble_files
     from .errors import AsmErrors
@@ -75,7 +96,7 @@ def build(sources, output, fmt, base, text_base, data_base, phys_base, listing, 
     try:
         exe = assemble_files(sources, text_base=text_base, data_base=data_base,
                              phys_base=phys_base, listing=listing is not None,
-                             include_dirs=include_dirs)
+                             include_dirs=include_dirs, defsyms=dict(defsyms))
     except AsmErrors as e:
         _print_diagnostics(e.diagnostics)
         n = len(e.errors)
