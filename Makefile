@@ -33,8 +33,16 @@ C_ELFS := $(if $(CLANG),$(patsubst programs/%.c,$(BUILD)/programs/%.elf,$(wildca
 C_RUNTIME := programs/runtime/crt0.s programs/runtime/syscalls.s programs/runtime/lib.c
 C_FLAGS := --target=riscv32 -march=rv32im -mabi=ilp32 -nostdlib -ffreestanding -O2 -fuse-ld=lld \
            -Iprograms/runtime -Iguestos
+# Bare-machine kernels (the virtualizability demos, docs/virtualizability.md): each .s under
+# programs/kernels/ is a whole image, run as `toyvm run build/programs/<name>.elf`, not a guestos
+# program. One that tests PARAVIRT also gets a paravirtual build, <name>-para.elf.
+KERNEL_SRCS := $(wildcard programs/kernels/*.s)
+KERNEL_ELFS := $(patsubst programs/kernels/%.s,$(BUILD)/programs/%.elf,$(KERNEL_SRCS))
+KERNEL_PARA_ELFS := $(patsubst programs/kernels/%.s,$(BUILD)/programs/%-para.elf,\
+                      $(if $(KERNEL_SRCS),$(shell grep -l PARAVIRT $(KERNEL_SRCS))))
 
-programs: setup $(PROGRAM_ELFS) $(C_ELFS) $(BUILD)/guestos.elf
+programs: setup $(PROGRAM_ELFS) $(C_ELFS) $(KERNEL_ELFS) $(KERNEL_PARA_ELFS) $(BUILD)/guestos.elf \
+          $(BUILD)/guestos-para.elf
 
 $(BUILD)/programs/%.elf: programs/%.s guestos/syscalls.inc $(STAMP)
 	@mkdir -p $(dir $@)
@@ -44,9 +52,26 @@ $(BUILD)/programs/%.elf: programs/%.c $(C_RUNTIME) programs/runtime/guestos.h gu
 	@mkdir -p $(dir $@)
 	$(CLANG) $(C_FLAGS) -o $@ $< $(C_RUNTIME)
 
+$(KERNEL_ELFS): $(BUILD)/programs/%.elf: programs/kernels/%.s $(STAMP)
+	@mkdir -p $(dir $@)
+	$(TOYASM) build $< -o $@
+
+$(KERNEL_PARA_ELFS): $(BUILD)/programs/%-para.elf: programs/kernels/%.s $(STAMP)
+	@mkdir -p $(dir $@)
+	$(TOYASM) build --defsym PARAVIRT=1 $< -o $@
+
 $(BUILD)/guestos.elf: $(GUESTOS_SRCS) $(wildcard guestos/*.inc) $(STAMP)
 	@mkdir -p $(dir $@)
 	$(TOYASM) build $(GUESTOS_LAYOUT) $(GUESTOS_SRCS) -o $@
+
+# The paravirtual variant, from the same sources with PARAVIRT defined (docs/guest-kernel.md):
+# runs only as `toyvm run --vmm --strategy para build/guestos-para.elf --module ...`.
+.PHONY: guestos-para
+guestos-para: $(BUILD)/guestos-para.elf
+
+$(BUILD)/guestos-para.elf: $(GUESTOS_SRCS) $(wildcard guestos/*.inc) $(STAMP)
+	@mkdir -p $(dir $@)
+	$(TOYASM) build --defsym PARAVIRT=1 $(GUESTOS_LAYOUT) $(GUESTOS_SRCS) -o $@
 
 # The guest OS running several programs at once; one of them is killed, so the status is 1.
 DEMO_PROGRAMS := hello primes spin fault $(if $(CLANG),hailstone) ticker ticker

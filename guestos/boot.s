@@ -11,12 +11,29 @@
 #      all kernel-only; plus, for a moment, the kernel at its physical address (identity)
 #   3. stpmar: translation on; jump to the high address; drop the identity mapping
 #   4. set tvec, make a process of every module, and let the scheduler run the first one
+#
+# The paravirtual build (toyasm build --defsym PARAVIRT=1, `make guestos-para`) does one thing
+# before step 1: it registers its vcpu page with the monitor (isa/paravirt.py, HC_SET_VCPU), with
+# tvec pointing at not_paravirtualized first, so that where no monitor serves the hypercall (bare
+# machine, any other --strategy) the trap it raises ends the boot with a clear message.
 
     .include "kernel.inc"
 
     .text
     .globl _start
 _start:                                 # first in the image: the kernel text starts here
+.ifdef PARAVIRT
+    # isa/paravirt.py: `hypercall` raises VIRTUALIZATION_TRAP at tvec wherever no monitor
+    # serves it (bare machine, --strategy other than para), so catch that trap first.
+    la      t0, not_paravirtualized     # physical, as every address until translation is on
+    mtsr    tvec, t0
+    mv      s0, a0                      # keep the boot-info address
+    la      a0, vcpu_page               # pc-relative: its guest-PHYSICAL address, as wanted
+    li      a7, HC_SET_VCPU             # from now on the monitor fills the page at every trap
+    hypercall                           # it reflects, and saves the trapped a7 there
+    bnez    a0, vcpu_refused            # a0 = 0: registered
+    mv      a0, s0
+.endif
     la      sp, kstack_top              # physical for now
     beqz    a0, no_bootinfo             # a0 = 0: the loader gave no modules
     lw      t0, BI_MAGIC(a0)
@@ -157,12 +174,33 @@ bad_link:
 out_of_memory:
     la      a0, msg_no_memory
     j       panic
+.ifdef PARAVIRT
+vcpu_refused:
+    la      a0, msg_vcpu_refused
+    j       panic
+
+# The trap of the HC_SET_VCPU hypercall above where nothing serves it: say so and power off
+# (EXIT_PANIC). Runs with translation off, like panic: pc-relative and device addresses only.
+not_paravirtualized:
+    la      a0, msg_not_paravirtualized
+    call    kputs                       # console.s
+    li      t0, POWER_OFF
+    li      t1, EXIT_PANIC
+    sw      t1, 0(t0)                   # SPEC §6: stops the machine
+1:  j       1b
+.endif
 
     .section .rodata
 msg_no_bootinfo: .asciz "no boot-info table (a0 = 0): give programs with --module"
 msg_bad_bootinfo: .asciz "a0 does not point at a boot-info table"
 msg_bad_link:    .asciz "the kernel must be linked at KERNBASE + its load address"
 msg_no_memory:   .asciz "out of memory for the kernel page map"
+.ifdef PARAVIRT
+msg_vcpu_refused: .asciz "the monitor refused the vcpu page (HC_SET_VCPU)"
+msg_not_paravirtualized:
+    .ascii "guestos-para: hypercall trapped (VIRTUALIZATION_TRAP): this kernel is paravirtualized "
+    .asciz "and runs only under the monitor: toyvm run --vmm --strategy para ...\n"
+.endif
 
     .data
 kernel_data_start:                      # first in the data segment: the end of text + rodata
@@ -173,6 +211,12 @@ kernel_pmar: .word 0                    # the kernel page map, as stpmar wants i
     .bss
     .balign PAGE_SIZE
 kernel_root: .space PAGE_SIZE           # its high half is shared by every address space
+.ifdef PARAVIRT
+    .balign PAGE_SIZE
+    .globl vcpu_page
+vcpu_page:   .space PAGE_SIZE           # page-aligned, zero at reset: the monitor writes the
+                                        # VCPU_* words of each trap it reflects (isa/paravirt.py)
+.endif
     .balign 16
 kstack:      .space KSTACK_SIZE         # one kernel stack: the kernel never sleeps mid-call
     .globl kstack_top

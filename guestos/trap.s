@@ -8,15 +8,29 @@
 # in `scratch` (SPEC §2: "lets a trap handler save a register before it has a stack"), then finds
 # the process through `current`, a kernel word at a fixed address that lui can reach without any
 # other register, and saves the full user state into the process table.
+#
+# The paravirtual build (PARAVIRT defined, isa/paravirt.py) traps into the monitor only for the
+# trap itself and for the way back: the monitor has saved the interrupted a7 in VCPU_SCRATCH and
+# written epc, cause, tval and psw into the vcpu page (boot.s) before entering here, so the entry
+# uses a7 as its free register and reads them with plain loads (no mtsr scratch, no mfsr); the
+# exit puts epc, psw and the user's a7 into the page and makes one HC_RTI hypercall instead of
+# mtsr epc, mtsr psw and rti.
 
     .include "kernel.inc"
 
     .text
     .globl trap_entry
 trap_entry:
+.ifdef PARAVIRT
+    lui     a7, %hi(current)            # a7 is free: the monitor saved it in VCPU_SCRATCH
+    lw      a7, %lo(current)(a7)
+    sw      t0, P_T0(a7)
+    mv      t0, a7                      # t0 = the process that trapped
+.else
     mtsr    scratch, t0
     lui     t0, %hi(current)
     lw      t0, %lo(current)(t0)        # t0 = the process that trapped
+.endif
     sw      ra, P_RA(t0)
     sw      sp, P_SP(t0)
     sw      gp, P_GP(t0)
@@ -32,7 +46,9 @@ trap_entry:
     sw      a4, P_A4(t0)
     sw      a5, P_A5(t0)
     sw      a6, P_A6(t0)
+.ifndef PARAVIRT                        # para: a7 comes from the vcpu page, below
     sw      a7, P_A7(t0)
+.endif
     sw      s2, P_S2(t0)
     sw      s3, P_S3(t0)
     sw      s4, P_S4(t0)
@@ -47,6 +63,18 @@ trap_entry:
     sw      t4, P_T4(t0)
     sw      t5, P_T5(t0)
     sw      t6, P_T6(t0)
+.ifdef PARAVIRT
+    la      t2, vcpu_page               # boot.s; VCPU_* as the monitor wrote them at this trap
+    lw      t1, VCPU_SCRATCH(t2)        # the interrupted a7
+    sw      t1, P_A7(t0)
+    lw      t1, VCPU_EPC(t2)            # SPEC §2 epc: the trapping instruction, or for an
+    sw      t1, P_PC(t0)                # interrupt the next one to run
+    la      sp, kstack_top
+    mv      s0, t0
+    lw      s1, VCPU_CAUSE(t2)
+    lw      s2, VCPU_TVAL(t2)
+    lw      t1, VCPU_PSW(t2)            # the psw after trap entry: PU says where it came from
+.else
     mfsr    t1, scratch
     sw      t1, P_T0(t0)
     mfsr    t1, epc                     # SPEC §2: the trapping instruction, or for an
@@ -57,6 +85,7 @@ trap_entry:
     mfsr    s1, cause
     mfsr    s2, tval
     mfsr    t1, psw
+.endif
     andi    t1, t1, PSW_PU              # trapped from user mode?
     beqz    t1, kernel_trap
 
@@ -109,10 +138,20 @@ kernel_trap:
     .globl user_return
 user_return:
     mv      t0, a0
+.ifdef PARAVIRT
+    la      t2, vcpu_page               # HC_RTI takes epc and psw from the vcpu page ...
+    lw      t1, P_PC(t0)
+    sw      t1, VCPU_EPC(t2)
+    li      t1, PSW_PU | PSW_PIE        # ... (rti: U <- PU = 1 and IE <- PIE = 1) ...
+    sw      t1, VCPU_PSW(t2)
+    lw      t1, P_A7(t0)                # ... and restores a7 from VCPU_SCRATCH, as a7
+    sw      t1, VCPU_SCRATCH(t2)        # carries the hypercall number
+.else
     lw      t1, P_PC(t0)
     mtsr    epc, t1
     li      t1, PSW_PU | PSW_PIE        # rti (SPEC §3): U <- PU = 1 and IE <- PIE = 1,
     mtsr    psw, t1                     # so the process runs in user mode, interruptible
+.endif
     lw      ra, P_RA(t0)
     lw      sp, P_SP(t0)
     lw      gp, P_GP(t0)
@@ -128,7 +167,9 @@ user_return:
     lw      a4, P_A4(t0)
     lw      a5, P_A5(t0)
     lw      a6, P_A6(t0)
+.ifndef PARAVIRT                        # para: HC_RTI restores a7
     lw      a7, P_A7(t0)
+.endif
     lw      s2, P_S2(t0)
     lw      s3, P_S3(t0)
     lw      s4, P_S4(t0)
@@ -144,4 +185,9 @@ user_return:
     lw      t5, P_T5(t0)
     lw      t6, P_T6(t0)
     lw      t0, P_T0(t0)                # the base register last
+.ifdef PARAVIRT
+    li      a7, HC_RTI                  # epc, psw, rti and a7 in one monitor entry
+    hypercall                           # never comes back here
+.else
     rti
+.endif
