@@ -80,7 +80,7 @@ def test_lost_wrpsw_shows_as_psw_ie_at_the_wrpsw(tmp_path):
     assert "trap: DIFFERS from bare." in text
     assert "at instruction 4, pc" in text and ": wrpsw zero" in text
     assert "psw.IE: bare 0, trap 1" in text
-    assert "hw: same output, exit status and instruction count as bare." in text
+    assert "hw: same output and exit status as bare, and the same instruction count." in text
     header = text.splitlines()[0].split()
     assert header == ["bare", "trap", "hw"]
 
@@ -108,3 +108,17 @@ def test_runs_past_the_limit_end_the_same_way(tmp_path, strategy):
                               "--strategy", strategy))
     assert [(r["ended"], r["instructions"]) for r in data["runs"]] == [("limit", 5000)] * 2
     assert data["divergences"] == {}
+
+
+def test_para_image_runs_under_para_and_is_judged_by_output_and_status(tmp_path):
+    """A kernel built for para (here: mfsr psw instead of rdpsw, as the -para demos) runs only
+    under para; it is compared with the bare run of the plain image by what it prints."""
+    plain = assemble(tmp_path, REDPILL, "plain")
+    para = assemble(tmp_path, REDPILL.replace("rdpsw   a0", "mfsr    a0, psw"), "para")
+    r = subprocess.run([*TOYVM, "compare", str(plain), "--para-image", str(para), "--json"],
+                       capture_output=True, timeout=120)
+    data = json.loads(r.stdout)
+    runs = {run["name"]: run for run in data["runs"]}
+    assert runs["para"]["output"] == "0" and runs["trap"]["output"] == "1"
+    assert "para" not in data["divergences"] and data["para_image"] == str(para)
+    assert runs["para"]["monitor_entries"]["privileged instructions"] == 2     # mfsr, halt

@@ -195,14 +195,18 @@ def classify_command(as_json, hw_assist, states):
               help="Compare only these strategies (repeatable; default: all).")
 @click.option("--search", type=click.IntRange(min=1), default=1_000_000, show_default=True,
               help="Instructions recorded when looking for the first divergence.")
+@click.option("--para-image", type=click.Path(exists=True, dir_okay=False),
+              help="Run this image under para instead (the kernel built for it: guestos-para.elf, "
+                   "popf-para.elf); output and status are compared with the bare run of IMAGE.")
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
-def compare_command(image, modules, mem, input_path, max_instructions, strategies, search, as_json):
+def compare_command(image, modules, mem, input_path, max_instructions, strategies, search, para_image,
+                    as_json):
     """Run IMAGE on the bare machine and under each monitor strategy, side by side: output,
     exit status, instructions, monitor entries by reason, overhead, and for any run that differs
     from bare, the first instruction where the guest sees a difference (docs/virtualizability.md)."""
     from .compare import compare, load_guest, render, to_json
 
-    guest = load_guest(image, modules, mem, input_path, max_instructions)
+    guest = load_guest(image, modules, mem, input_path, max_instructions, para_image)
     order = [s for s in STRATEGY_NAMES if s in strategies] if strategies else list(STRATEGY_NAMES)
     try:
         result = compare(guest, order, search)

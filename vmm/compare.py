@@ -51,6 +51,12 @@ class Run:
     entries: dict[str, int] = field(default_factory=dict)   # monitor entries by reason
     emulated: int = 0
     message: str = ""                   # the crash report, if any
+    other_image: bool = False           # ran another build of the kernel (para): its instructions differ
+
+    def same_as(self, bare: "Run") -> bool:
+        if self.other_image:
+            return (self.output, self.status) == (bare.output, bare.status)
+        return (self.output, self.status, self.instructions) == (bare.output, bare.status, bare.instructions)
 
 
 @dataclass
@@ -75,6 +81,10 @@ class Guest:
     mem: int
     input: bytes
     max_instructions: int
+    para_image: str | None = None       # what runs under para (a kernel built for it), if not image
+
+    def image_for(self, strategy: str | None) -> str:
+        return self.para_image if strategy == "para" and self.para_image else self.image
 
 
 # --- the runs --------------------------------------------------------------------------------
@@ -89,7 +99,7 @@ def boot_bare(guest: Guest, out: io.BytesIO) -> Machine:
 
 
 def boot_monitor(guest: Guest, strategy: str, out: io.BytesIO) -> Monitor:
-    config = GuestConfig(guest.image, list(guest.modules), guest.mem, None, guest.max_instructions)
+    config = GuestConfig(guest.image_for(strategy), list(guest.modules), guest.mem, None, guest.max_instructions)
     monitor = Monitor([config], [(ConsoleInput.from_bytes(guest.input), ConsoleOutput(out))],
                       strategy=strategy)
     monitor.boot()
@@ -125,7 +135,7 @@ def run_strategy(guest: Guest, strategy: str) -> Run:
         "total": s.entries,
     }
     return Run(strategy, out.getvalue(), stop.exit_status, stop.kind, sum(s.instructions), seconds,
-               entries, s.emulated, stop.message)
+               entries, s.emulated, stop.message, guest.image_for(strategy) != guest.image)
 
 
 # --- the first divergence --------------------------------------------------------------------
@@ -231,9 +241,9 @@ def compare(guest: Guest, strategies=STRATEGY_NAMES, search: int = DEFAULT_SEARC
     bare = runs[0]
     divergences = {}
     for run in runs[1:]:
-        if (run.output, run.status, run.instructions) != (bare.output, bare.status, bare.instructions):
+        if not run.other_image and not run.same_as(bare):
             divergences[run.name] = first_divergence(guest, run.name, search)
-    return {"runs": runs, "divergences": divergences}
+    return {"runs": runs, "divergences": divergences, "para_image": guest.para_image}
 
 
 def first_output_difference(bare: bytes, other: bytes) -> str:
@@ -254,6 +264,7 @@ def to_json(result: dict) -> dict:
                   "seconds": round(r.seconds, 4), "overhead": round(r.seconds / bare.seconds, 2) if bare.seconds else None,
                   "monitor_entries": r.entries, "emulated": r.emulated} for r in result["runs"]],
         "divergences": {name: d.to_json() if d else None for name, d in result["divergences"].items()},
+        "para_image": result["para_image"],
     }
 
 
@@ -283,20 +294,27 @@ def render(result: dict) -> str:
     lines.append("")
     for run in runs[1:]:
         lines.extend(verdict(run, bare, result["divergences"].get(run.name)))
+    if result.get("para_image"):
+        lines.append(f"(para ran {result['para_image']}, the kernel built for it; the others ran the image given)")
     return "\n".join(lines).rstrip() + "\n"
 
 
 def verdict(run: Run, bare: Run, divergence: Divergence | None) -> list[str]:
-    if (run.output, run.status, run.instructions) == (bare.output, bare.status, bare.instructions):
-        return [f"{run.name}: same output, exit status and instruction count as bare."]
+    if run.same_as(bare):
+        return [f"{run.name}: same output and exit status as bare"
+                + (" (another build of the kernel)." if run.other_image else ", and the same instruction count.")]
     lines = [f"{run.name}: DIFFERS from bare."]
     if run.name == "para" and not run.entries["hypercalls"]:
-        lines.append("  (this image made no hypercall: it is not a paravirtual kernel, so para runs it "
-                     "as trap does; build the kernel for para, e.g. make guestos-para)")
+        lines += textwrap.wrap("(this image makes no hypercall: it was not built for para, so para runs "
+                               "it as trap does; give the kernel built for it with --para-image, e.g. "
+                               "build/guestos-para.elf or build/programs/popf-para.elf)", 100,
+                               initial_indent="  ", subsequent_indent="   ")
     if run.output != bare.output:
         lines.append(f"  first difference in the output: {first_output_difference(bare.output, run.output)}")
     if run.status != bare.status:
         lines.append(f"  exit status {run.status}, bare {bare.status}")
+    if run.other_image:
+        return lines
     if divergence is None:
         lines.append("  (no difference found in what the guest sees within the instructions searched)")
         return lines
@@ -308,12 +326,13 @@ def verdict(run: Run, bare: Run, divergence: Divergence | None) -> list[str]:
     return lines
 
 
-def load_guest(image: str, modules, mem: int, input_path: str | None, max_instructions: int) -> Guest:
+def load_guest(image: str, modules, mem: int, input_path: str | None, max_instructions: int,
+               para_image: str | None = None) -> Guest:
     data = b""
     if input_path is not None:
         with open(input_path, "rb") as f:
             data = f.read()
-    return Guest(image, list(modules), mem, data, max_instructions)
+    return Guest(image, list(modules), mem, data, max_instructions, para_image)
 
 
 __all__ = ["compare", "render", "to_json", "load_guest", "LoadError", "Stop"]
