@@ -26,6 +26,7 @@ write, CONSOLE while input waits and CONSOLE_RX_IRQ is set.
 """
 from __future__ import annotations
 
+import gc
 import time
 
 from isa import decode
@@ -45,6 +46,7 @@ MASK = 0xFFFFFFFF
 DEVICE_PAGE = DEVICE_BASE >> PAGE_SHIFT
 C = CAUSE_BY_NAME
 CONSOLE_POLL = 10_000   # instructions between polls of an interactive console for CONSOLE
+GC_THRESHOLD = (20_000, 20, 20)   # see _quiet_collector
 _EXIT = RegionExit()
 _BAIL = RegionBail()
 
@@ -415,6 +417,7 @@ class Machine:
         """Run until halt, power-off, a monitor's stop, a crash, or max_instructions more."""
         self.stopped = None
         self._stop_at = None if max_instructions is None else self.count + max_instructions
+        _quiet_collector()
         started = time.perf_counter()
         try:
             if self.tracer is None:
@@ -513,3 +516,16 @@ class Machine:
                     tracer.instruction(self, before, pc, fn.word)
             except RegionExit:
                 pass
+
+
+def _quiet_collector() -> None:
+    """Keep Python's cyclic garbage collector from walking the machine's long-lived objects.
+
+    Translated regions, the instruction tables and the assembler's grammar are many objects that
+    live for the whole run; each full collection walks them all. Measured on guestos doing 5000
+    system calls: the same run took 0.33 to 1.07 s depending on when collections fell, and 0.35 s
+    every time with the objects alive now frozen (moved out of the collector's reach; reference
+    counting still frees them) and a higher first-generation threshold."""
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLD)
+
