@@ -73,13 +73,28 @@ $(BUILD)/guestos-para.elf: $(GUESTOS_SRCS) $(wildcard guestos/*.inc) $(STAMP)
 	@mkdir -p $(dir $@)
 	$(TOYASM) build --defsym PARAVIRT=1 $(GUESTOS_LAYOUT) $(GUESTOS_SRCS) -o $@
 
-# The guest OS running several programs at once; one of them is killed, so the status is 1.
+# The demo in three acts: the guest OS on the bare machine (one program is killed: status 1); the
+# same kernel as two guests of the monitor side by side; then why rdpsw/wrpsw break
+# trap-and-emulate, and the four strategies, on the popf demonstration.
 DEMO_PROGRAMS := hello primes spin fault $(if $(CLANG),hailstone) ticker ticker
 DEMO := $(TOYVM) run $(BUILD)/guestos.elf $(foreach p,$(DEMO_PROGRAMS),--module $(BUILD)/programs/$(p).elf)
+DEMO_VMM := $(TOYVM) run --vmm \
+	--guest "$(BUILD)/guestos.elf --module $(BUILD)/programs/hello.elf --module $(BUILD)/programs/ticker.elf" \
+	--guest "$(BUILD)/guestos.elf --module $(BUILD)/programs/fault.elf --module $(BUILD)/programs/hello.elf"
+DEMO_COMPARE := $(TOYVM) compare $(BUILD)/programs/popf.elf --para-image $(BUILD)/programs/popf-para.elf
 
 demo: programs
+	@echo "== 1. guestos on the bare machine =="
 	@echo "$(DEMO)"
 	@$(DEMO); echo "(exit status $$?)"
+	@echo
+	@echo "== 2. the same kernel, twice, as guests of the monitor =="
+	@echo '$(DEMO_VMM)'
+	@$(DEMO_VMM); echo "(exit status $$?: bit k-1 set when guest k did not end cleanly)"
+	@echo
+	@echo "== 3. a guest kernel that disables interrupts with wrpsw, on the bare machine and under each strategy =="
+	@echo "$(DEMO_COMPARE)"
+	@$(DEMO_COMPARE)
 
 bench: setup
 	$(BIN)/python bench/run_all.py
