@@ -29,6 +29,18 @@ YIELD = "    li a7, SYS_SCHED_YIELD\n    ecall"
 # One new stack page per iteration (t0 walks down from sp): a demand-zero page fault each.
 STACK_PAGE = "    li t1, 4096\n    sub t0, t0, t1\n    sw zero, 0(t0)"
 STACK_START = "    mv t0, sp\n"
+# The same on the heap, which may grow further: HEAP_START({pages}) sets the break that far above
+# the heap's start and points t0 there.
+HEAP_PAGE = "    sw zero, 0(t0)\n    li t1, 4096\n    add t0, t0, t1"
+HEAP_START = """    li a0, 0
+    li a7, SYS_BRK
+    ecall
+    mv t0, a0
+    li t1, {pages} * 4096
+    add a0, a0, t1
+    li a7, SYS_BRK
+    ecall
+"""
 
 
 def build_kernel(tmp: Path, name: str = "guestos", **defines) -> Path:
