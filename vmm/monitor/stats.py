@@ -55,7 +55,7 @@ class GuestStats:
             ("monitor entries (traps)", self.entries),
             ("  privileged instructions", sum(self.privileged.values())),
             *((f"    {name}", n) for name, n in sorted(self.privileged.items())),
-            ("  sensitive instructions emulated", sum(self.sensitive.values())),
+            ("  rdpsw/wrpsw emulated", sum(self.sensitive.values())),
             *((f"    {name}", n) for name, n in sorted(self.sensitive.items())),
             ("  hypercalls", sum(self.hypercalls.values())),
             *((f"    {name}", n) for name, n in sorted(self.hypercalls.items())),
