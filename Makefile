@@ -35,7 +35,8 @@ C_FLAGS := --target=riscv32 -march=rv32im -mabi=ilp32 -nostdlib -ffreestanding -
            -Iprograms/runtime -Iguestos
 # Bare-machine kernels (the virtualizability demos, docs/virtualizability.md): each .s under
 # programs/kernels/ is a whole image, run as `toyvm run build/programs/<name>.elf`, not a guestos
-# program. One that tests PARAVIRT also gets a paravirtual build, <name>-para.elf.
+# program. One that tests PARAVIRT also gets a paravirtual build, <name>-para.elf (it makes
+# hypercalls instead of rdpsw/wrpsw, and runs only under --strategy para).
 KERNEL_SRCS := $(wildcard programs/kernels/*.s)
 KERNEL_ELFS := $(patsubst programs/kernels/%.s,$(BUILD)/programs/%.elf,$(KERNEL_SRCS))
 KERNEL_PARA_ELFS := $(patsubst programs/kernels/%.s,$(BUILD)/programs/%-para.elf,\

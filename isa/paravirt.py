@@ -12,7 +12,8 @@ virtual epc, cause, tval and psw of SPEC §4 trap entry into this page, and save
 a7 in VCPU_SCRATCH: the kernel's trap entry reads them with plain loads instead of trapping on
 ``mfsr`` five times, and may use a7 at once (it needs no ``mtsr scratch``). HC_RTI is the way
 back: one hypercall does what ``mtsr epc``, ``mtsr psw`` and ``rti`` do, taking epc and psw
-from the page, and restores a7 from VCPU_SCRATCH.
+from the page, and restores a7 from VCPU_SCRATCH. HC_RDPSW and HC_WRPSW stand in for the two
+sensitive-unprivileged instructions, so a paravirtual kernel never executes them.
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ HYPERCALLS: dict[str, tuple[int, str]] = {
                        "fills at every trap (VCPU_*); a0 <- 0, or -1 when it is not the guest's RAM"),
     "HC_RTI": (2, "hypercall: epc <- VCPU_EPC, psw <- VCPU_PSW, then rti; a7 <- VCPU_SCRATCH"),
     "HC_PUTC": (3, "hypercall: the low byte of a0 goes to the console (no device trap)"),
+    "HC_RDPSW": (4, "hypercall: a0 <- the virtual psw (what rdpsw would read on the bare machine)"),
+    "HC_WRPSW": (5, "hypercall: psw.IE <- the IE bit of a0 (what wrpsw does in kernel mode)"),
 }
 
 VCPU_FIELDS: dict[str, tuple[int, str]] = {
@@ -35,6 +38,8 @@ VCPU_FIELDS: dict[str, tuple[int, str]] = {
 HC_SET_VCPU = HYPERCALLS["HC_SET_VCPU"][0]
 HC_RTI = HYPERCALLS["HC_RTI"][0]
 HC_PUTC = HYPERCALLS["HC_PUTC"][0]
+HC_RDPSW = HYPERCALLS["HC_RDPSW"][0]
+HC_WRPSW = HYPERCALLS["HC_WRPSW"][0]
 VCPU_EPC = VCPU_FIELDS["VCPU_EPC"][0]
 VCPU_CAUSE = VCPU_FIELDS["VCPU_CAUSE"][0]
 VCPU_TVAL = VCPU_FIELDS["VCPU_TVAL"][0]

@@ -2,8 +2,9 @@
 on the bare machine and under every ``--strategy``, with the exact output and exit status.
 
 The expectations are derived, not recorded:
-* the bare machine's run is the reference: bt, hw and para (with the paravirtual image, built with
-  PARAVIRT defined) must print exactly what the bare machine prints and end the same way;
+* the bare machine's run is the reference: bt and hw must print exactly what the bare machine
+  prints and end the same way; the paravirtual images (PARAVIRT defined) ask the monitor with
+  hypercalls instead, so under para they give the right answer and anywhere else they refuse;
 * under trap the wrong answer follows from SPEC §3's rule for real user mode: rdpsw reads U=1,
   wrpsw is ignored. For redpill that is "user"; for popf the numbers are computed by a model of
   the interleaving (`popf_model`) from the instruction counts of the assembled kernel, which
@@ -20,7 +21,6 @@ import pytest
 
 from asm.api import assemble_source, assemble_sources
 from isa import decode
-from vmm.monitor.strategy import STRATEGY_NAMES
 
 from vmm_support import run_bare, run_vmm
 
@@ -59,7 +59,7 @@ def run(elf: Path, strategy: str | None):
 
 # --- redpill -------------------------------------------------------------------------------------
 def redpill_expected(rdpsw: str, para: bool = False) -> tuple[str, int, str]:
-    label = "mfsr psw (in place of rdpsw) says: " if para else "rdpsw says: "
+    label = "hypercall HC_RDPSW says: " if para else "rdpsw says: "
     caught = rdpsw != "kernel"
     text = (f"{label}{rdpsw:<6}   mfsr psw says: kernel\n"
             + ("redpill: caught: running in a VM!\n" if caught else "redpill: not virtualized\n"))
@@ -87,16 +87,46 @@ def test_redpill_para_with_the_unchanged_kernel_is_trap(tmp_path):
     assert run(elf, "para") == run(elf, "trap") == redpill_expected("user")
 
 
-@pytest.mark.parametrize("strategy", (None,) + STRATEGY_NAMES)
-def test_redpill_paravirtual_kernel_says_kernel_everywhere(tmp_path, strategy):
-    """The changed kernel uses no sensitive-unprivileged instruction: right on every monitor."""
+def test_redpill_paravirtual_kernel_asks_the_monitor(tmp_path):
+    """The changed kernel uses a hypercall instead of rdpsw: the monitor answers from the virtual psw."""
     elf, _ = build(tmp_path, "redpill", para=True)
-    assert run(elf, strategy) == redpill_expected("kernel", para=True)
+    assert run(elf, "para") == redpill_expected("kernel", para=True)
+
+
+def refusal(name: str) -> tuple[str, int, str]:
+    return (f"{name}-para: hypercall trapped (VIRTUALIZATION_TRAP): this kernel is paravirtualized "
+            f"and runs only under toyvm run --vmm --strategy para\n", 2, "power_off")
+
+
+@pytest.mark.parametrize("name", DEMOS)
+@pytest.mark.parametrize("strategy", (None, "trap", "bt", "hw"))
+def test_paravirtual_kernels_refuse_to_run_without_the_para_monitor(tmp_path, name, strategy):
+    """SPEC §3/isa/paravirt.py: hypercall raises VIRTUALIZATION_TRAP at the kernel's tvec wherever
+    no monitor serves it (the bare machine, the other strategies)."""
+    elf, _ = build(tmp_path, name, para=True)
+    assert run(elf, strategy) == refusal(name)
 
 
 # --- popf ----------------------------------------------------------------------------------------
-LOOP = ["wrpsw", "sw", "lw", "addi", "sw", "sw", "wrpsw", "addi", "bne"]
-OFF, SET_FLAG, READ, ADD, WRITE, CLEAR_FLAG, ON = range(7)
+OFF, SET_FLAG, READ, ADD, WRITE, CLEAR_FLAG, ON, OTHER = range(8)
+# The critical section as the model reads it off the loop's instructions: interrupts off (wrpsw,
+# or in the paravirtual build the hypercall), in_cs = 1, lw, addi, sw, in_cs = 0, interrupts on.
+SECTION = [(OFF, ("wrpsw", "hypercall")), (SET_FLAG, ("sw",)), (READ, ("lw",)), (ADD, ("addi",)),
+           (WRITE, ("sw",)), (CLEAR_FLAG, ("sw",)), (ON, ("wrpsw", "hypercall"))]
+
+
+def loop_steps(loop: list[str]) -> list[int]:
+    """Each loop instruction's part in the section (OTHER: no part), checking the section is all there."""
+    steps, wanted = [], iter(SECTION)
+    step, names = next(wanted)
+    for mnemonic in loop:
+        if step is not None and mnemonic in names:
+            steps.append(step)
+            step, names = next(wanted, (None, ()))
+        else:
+            steps.append(OTHER)
+    assert step is None, loop           # what the model assumes
+    return steps
 
 
 def instructions(exe, start: str, end: str) -> list[str]:
@@ -111,14 +141,14 @@ def popf_model(exe, wrpsw_works: bool) -> tuple[int, int, int]:
     handler, whose only instruction after the store is rti) makes the tick due after N more
     completed instructions; it is taken before the next instruction if IE is set, else when the
     section's closing wrpsw sets it. The handler adds 1 to the counter; a tick between the loop's
-    lw and sw is overwritten (lost). wrpsw_works=False is trap: wrpsw in user mode is ignored."""
+    lw and sw is overwritten (lost). wrpsw_works=False is trap: wrpsw in user mode is ignored.
+    The paravirtual build's HC_WRPSW hypercall is the same step as wrpsw under para."""
     sym = exe.symbols
-    loop = instructions(exe, "loop", "loop_end")
-    assert [m.replace("mtsr", "wrpsw") for m in loop] == LOOP, loop     # what the model assumes
+    loop = loop_steps(instructions(exe, "loop", "loop_end"))
     prologue = len(instructions(exe, "armed", "loop"))                 # after arming, before the loop
     epilogue = len(instructions(exe, "loop_end", "disarm")) + 1        # up to and with the disarm store
     assert sym["PERIOD"] > prologue         # the first tick comes in the loop, IE already on
-    stream = ["-"] * prologue + list(range(len(LOOP))) * sym["ITERATIONS"] + ["-"] * epilogue
+    stream = [OTHER] * prologue + loop * sym["ITERATIONS"] + [OTHER] * epilogue
     ticks = inside = counter = register = 0
     in_cs, ie, pending, countdown = False, True, False, sym["PERIOD"]
     for step in stream:
@@ -194,12 +224,12 @@ def test_popf_para_with_the_unchanged_kernel_is_trap(tmp_path):
     assert run(elf, "para") == run(elf, "trap") == popf_expected(exe, wrpsw_works=False)
 
 
-@pytest.mark.parametrize("strategy", (None,) + STRATEGY_NAMES)
-def test_popf_paravirtual_kernel_is_right_everywhere(tmp_path, strategy):
-    """mtsr psw for wrpsw, one for one: the same instruction counts, so exactly the bare output."""
+def test_popf_paravirtual_kernel_is_right_under_para(tmp_path):
+    """HC_WRPSW for wrpsw: the monitor holds the tick back while the virtual IE is off; both builds
+    run as many instructions, so it prints exactly the bare machine's result."""
     plain, _ = build(tmp_path, "popf")
     elf, exe = build(tmp_path, "popf", para=True)
-    assert run(elf, strategy) == popf_expected(exe, wrpsw_works=True) == run(plain, None)
+    assert run(elf, "para") == popf_expected(exe, wrpsw_works=True) == run(plain, None)
 
 
 # --- the documented commands ---------------------------------------------------------------------

@@ -9,7 +9,7 @@
 # It reads the psw with `rdpsw` (sensitive but unprivileged: never traps) and with `mfsr psw`
 # (privileged: traps in user mode, so a monitor emulates it on the virtual psw), and prints
 # what the U bit of each says, then its conclusion:
-#   bare, bt, hw, para (-para image):  rdpsw says: kernel   mfsr psw says: kernel
+#   bare, bt, hw:                      rdpsw says: kernel   mfsr psw says: kernel
 #                                       redpill: not virtualized               exit status 0
 #   trap (and para with this image):   rdpsw says: user     mfsr psw says: kernel
 #                                       redpill: caught: running in a VM!      exit status 1
@@ -18,10 +18,10 @@
 # That disagreement is the red pill (after Rutkowska's 2004 x86 one, which used SIDT).
 #
 # Paravirtual build (toyasm build --defsym PARAVIRT=1, build/programs/redpill-para.elf): the
-# kernel is changed not to use rdpsw at all -- it reads the psw with `mfsr psw` both times, as a
-# kernel ported to a monitor avoids the sensitive instructions; it then says kernel/kernel on
-# the bare machine and under every strategy. The --strategy para monitor does not change a
-# kernel that was not changed: with redpill.elf it behaves exactly like trap.
+# kernel is changed not to use rdpsw at all -- it asks the monitor with the HC_RDPSW hypercall
+# (isa/paravirt.py), as a kernel ported to Xen does. Under --strategy para it says kernel/kernel
+# (exit status 0). Anywhere else -- the bare machine, or a monitor that serves no hypercalls --
+# `hypercall` traps to the kernel's tvec, which says so and powers off with status 2.
 #
 # The exit status is whether the two answers agree: 0 (faithful), 1 (caught).
 
@@ -29,7 +29,11 @@
     .globl _start
 _start:
 .ifdef PARAVIRT
-    mfsr    s1, psw                 # paravirtual: the virtualizable twin instead of rdpsw
+    la      t0, not_paravirtualized # where the hypercall traps when no monitor serves it
+    mtsr    tvec, t0
+    li      a7, HC_RDPSW            # paravirtual: ask the monitor instead of rdpsw
+    hypercall
+    mv      s1, a0
 .else
     rdpsw   s1                      # the sensitive, unprivileged way
 .endif
@@ -62,6 +66,14 @@ power_off:
     sw      a1, 0(t0)
     halt                            # not reached: POWER_OFF stops the machine
 
+.ifdef PARAVIRT
+not_paravirtualized:                # the hypercall trapped: no monitor serves it
+    la      a0, no_monitor
+    call    puts
+    li      a1, 2
+    j       power_off
+.endif
+
 # put_mode(a0 = a psw value): "kernel" or "user  " after its U bit.
 put_mode:
     andi    a0, a0, PSW_U
@@ -87,7 +99,7 @@ puts:
     .section .rodata
 first_label:
 .ifdef PARAVIRT
-    .asciz  "mfsr psw (in place of rdpsw) says: "
+    .asciz  "hypercall HC_RDPSW says: "
 .else
     .asciz  "rdpsw says: "
 .endif
@@ -103,3 +115,7 @@ not_virtualized:
     .asciz  "redpill: not virtualized\n"
 in_a_vm:
     .asciz  "redpill: caught: running in a VM!\n"
+.ifdef PARAVIRT
+no_monitor:
+    .asciz  "redpill-para: hypercall trapped (VIRTUALIZATION_TRAP): this kernel is paravirtualized and runs only under toyvm run --vmm --strategy para\n"
+.endif

@@ -11,9 +11,9 @@ mode is reflected to its kernel, as the bare machine would trap it.
 from __future__ import annotations
 
 from isa import decode
-from isa.machine import PAGE_SIZE, REGISTERS
-from isa.paravirt import (HC_PUTC, HC_RTI, HC_SET_VCPU, HYPERCALLS, VCPU_CAUSE, VCPU_EPC, VCPU_PSW,
-                          VCPU_SCRATCH, VCPU_TVAL)
+from isa.machine import PAGE_SIZE, PSW_IE, REGISTERS
+from isa.paravirt import (HC_PUTC, HC_RDPSW, HC_RTI, HC_SET_VCPU, HC_WRPSW, HYPERCALLS, VCPU_CAUSE,
+                          VCPU_EPC, VCPU_PSW, VCPU_SCRATCH, VCPU_TVAL)
 
 from .strategy import TrapAndEmulate
 
@@ -53,6 +53,10 @@ class Paravirtualization(TrapAndEmulate):
             guest.set_psw(vcpu.rti_psw())
         elif number == HC_PUTC:
             guest.devices.console_out.write(bytes([regs[A0] & 0xFF]))
+        elif number == HC_RDPSW:
+            regs[A0] = vcpu.psw
+        elif number == HC_WRPSW:
+            guest.set_psw(vcpu.psw & ~PSW_IE | regs[A0] & PSW_IE)
         else:
             regs[A0] = REFUSED
         machine.pc = next_pc
