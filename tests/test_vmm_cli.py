@@ -183,3 +183,26 @@ def test_bad_files_are_clear_errors(tmp_path):
     (tmp_path / "bad.toml").write_text("[[guest]]\nmem = 3\n")
     r = toyvm("run", "--vmm", tmp_path / "bad.toml")
     assert r.returncode == 2 and "needs image" in r.stderr.decode()
+
+
+def test_panel_credits_emulation_in_virtual_user_mode_to_user_mode(tmp_path):
+    """Under hw, rdpsw in the guest's user mode traps and is emulated: the panel's 'run directly'
+    rows must not count it, in either mode (3 kernel instructions run directly: auipc, addi, li)."""
+    elf = assemble(tmp_path, """
+_start:
+    la      t0, user
+    mtsr    epc, t0
+    li      t0, PSW_PU
+    mtsr    psw, t0
+    rti
+user:
+    rdpsw   a0
+    rdpsw   a1
+1:  j       1b
+""")
+    r = toyvm("run", "--vmm", "--strategy", "hw", "--stats", "--max-instructions", "20", elf)
+    p = panel(r.stderr.decode())
+    user_loop = 20 - 8                                       # the j after the two rdpsw
+    assert p["instructions completed/run directly, guest user"] == user_loop
+    assert p["instructions completed/run directly, guest kernel"] == 3
+    assert p["instructions completed/emulated by the monitor"] == 5     # mtsr, mtsr, rti, rdpsw x2

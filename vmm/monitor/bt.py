@@ -151,7 +151,7 @@ class BinaryTranslation(TrapAndEmulate):
             if d.rd:
                 regs[d.rd] = value
         guest.stats.bt_faults += 1
-        guest.stats.emulated += 1
+        guest.stats.count_emulated(guest.vcpu.user)
         machine.retire()
         machine.pc = (machine.pc + 4) & MASK
         return True

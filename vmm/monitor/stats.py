@@ -15,6 +15,7 @@ from isa.machine import CAUSE_NAMES
 class GuestStats:
     instructions: list[int] = field(default_factory=lambda: [0, 0])   # [virtual kernel, virtual user]
     emulated: int = 0                  # instructions the monitor performed for the guest
+    emulated_user: int = 0             # ... of which in virtual user mode (bt, hw: rdpsw/wrpsw, loads)
     entries: int = 0                   # traps into the monitor while this guest ran
     privileged: Counter = field(default_factory=Counter)        # emulated, by mnemonic
     sensitive: Counter = field(default_factory=Counter)         # rdpsw/wrpsw emulated (bt, hw)
@@ -37,10 +38,16 @@ class GuestStats:
     world_switches: int = 0            # times the monitor loaded this guest onto the processor
     slices: int = 0                    # time slices given
 
+    def count_emulated(self, user: bool) -> None:
+        """One instruction the monitor performed for the guest, in virtual user mode or not."""
+        self.emulated += 1
+        self.emulated_user += user
+
     @property
     def direct(self) -> tuple[int, int]:
         """Instructions run directly on the processor: (guest kernel, guest user)."""
-        return self.instructions[0] - self.emulated, self.instructions[1]
+        return (self.instructions[0] - (self.emulated - self.emulated_user),
+                self.instructions[1] - self.emulated_user)
 
     def panel(self, name: str) -> str:
         kernel, user = self.direct

@@ -60,7 +60,7 @@ def emulate_sensitive(guest, machine, word: int) -> None:
     d = decode(word)
     vcpu = guest.vcpu
     guest.stats.sensitive[d.mnemonic] += 1
-    guest.stats.emulated += 1
+    guest.stats.count_emulated(vcpu.user)
     machine.retire()
     if d.mnemonic == "rdpsw":
         if d.rd:
