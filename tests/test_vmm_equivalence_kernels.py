@@ -191,6 +191,36 @@ handler:
     sw a0, 0(t2)
     rti
 """,
+    # The bare machine runs kernel-mode mfsr/mtsr/ldpmar inside translated regions; the ticks
+    # must still land on the same instructions (the sum of the epcs says where they landed).
+    "special registers under a periodic timer": """
+    li s0, 0
+    li a1, TIMER_LOAD
+    li a0, 13
+    sw a0, 0(a1)
+    li t0, PSW_IE
+    mtsr psw, t0
+loop:
+    mtsr scratch, s0
+    mfsr s1, scratch
+    ldpmar s2
+    mtsr tval, s1
+    mfsr s3, tval
+    addi s0, s0, 1
+    li t1, 200
+    blt s0, t1, loop
+    halt
+handler:
+    mfsr t2, epc
+    add s4, s4, t2
+    addi s5, s5, 1
+    mfsr t3, cause
+    add s6, s6, t3
+    li a1, TIMER_LOAD
+    li a0, 13
+    sw a0, 0(a1)
+    rti
+""",
     "console output and power off": """
     la a2, message
     li a1, CONSOLE_TX

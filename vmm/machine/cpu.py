@@ -176,7 +176,7 @@ class Machine:
 
     def _namespace(self, ctx: int) -> dict:
         mem, user = self.mem, ctx & 1
-        return dict(R=self.regs, W=mem.u32, H=mem.u16, Hs=mem.s16, B=mem.u8, Bs=mem.s8, PG=mem.plain,
+        return dict(M=self, R=self.regs, W=mem.u32, H=mem.u16, Hs=mem.s16, B=mem.u8, Bs=mem.s8, PG=mem.plain,
                     TR=self.mmu.read_fast[user], TW=self.mmu.write_fast[user],
                     LD=self._load_or_bail, ST=self._store_or_bail, LDX=self._load_slow,
                     STX=self._store_slow, SYS=self._system, BAIL=RegionBail, **HELPERS)
@@ -201,7 +201,7 @@ class Machine:
         if fn is None:
             delta = ppc - vpc
             u32 = self.mem.u32
-            blocks = find_region(lambda va: u32[(va + delta) >> 2], vpc, single)
+            blocks = find_region(lambda va: u32[(va + delta) >> 2], vpc, single, kernel=not user)
             source = RegionCompiler(bool(ctx & 2), self.mem.size, single).source(blocks)
             fn = compile_region(source, self._namespaces[ctx], f"<region {vpc:08x}>")
             if single:

@@ -29,7 +29,7 @@ from functools import lru_cache
 
 from isa import Decoded, decode
 from isa.instructions import Instr
-from isa.machine import PAGE_SIZE
+from isa.machine import PAGE_SIZE, SR_NAMES
 from isa.semantics import HELPERS
 
 MASK = 0xFFFFFFFF
@@ -41,6 +41,24 @@ MAX_RETURN_TESTS = 4    # return sites a jalr compares its target with before le
 # Instructions after which a basic block ends, and those the CPU executes through ``SYS``.
 _BRANCHES = {"branch", "jal", "jalr"}
 _SYSTEM = {"ecall", "ebreak", "priv", "sensitive", "hypercall"}
+# ... except these, which in kernel mode only move a value between a general and a special
+# register (SPEC §3): they cannot trap or change the mode, the maps or the pc, so kernel-mode
+# regions run them in line instead of leaving the region (a kernel's trap path is full of them).
+# mtsr psw is not among them: it may switch the mode or enable a pending interrupt.
+
+
+def _stays_in_region(d: Decoded, kernel: bool) -> bool:
+    if not kernel or d.instr.kind != "priv":
+        return False
+    name = d.instr.mnemonic
+    if name == "ldpmar":
+        return True
+    return name in ("mfsr", "mtsr") and d.imm in SR_NAMES and not (name == "mtsr" and SR_NAMES[d.imm] == "psw")
+
+
+def ends_block(d: Decoded | None, kernel: bool) -> bool:
+    """Does the CPU have to execute ``d`` itself (through ``SYS``), leaving the region?"""
+    return d is None or (d.instr.kind in _SYSTEM and not _stays_in_region(d, kernel))
 LOAD_KINDS = ((1, False), (1, True), (2, False), (2, True), (4, False))   # (width, signed)
 
 
@@ -165,6 +183,7 @@ def specialize(expr: str, a: str | int, b: str | int, mask: bool = True) -> str:
 class Block:
     pc: int
     insns: list[tuple[int, int, Decoded | None]]     # (pc, word, decoded)
+    kernel: bool = False                             # compiled for kernel mode
 
     @property
     def last(self) -> Decoded | None:
@@ -172,8 +191,7 @@ class Block:
 
     @property
     def ends_in_system(self) -> bool:
-        d = self.last
-        return d is None or d.instr.kind in _SYSTEM
+        return ends_block(self.last, self.kernel)
 
     def jump_target(self) -> int | None:
         """Where the jal/jalr ending the block goes, when that is known at translation time
@@ -208,7 +226,7 @@ class Block:
     def successors(self, page_end: int) -> list[int]:
         """Blocks control can reach next from here (return sites of calls included)."""
         pc, _, d = self.insns[-1]
-        if d is None or d.instr.kind in _SYSTEM:
+        if self.ends_in_system:
             return []
         if d.instr.kind in ("jal", "jalr"):
             targets = [t for t in (self.jump_target(), self.return_site()) if t is not None]
@@ -219,25 +237,26 @@ class Block:
         return [t for t in targets if page_end - PAGE_SIZE <= t < page_end and not t & 3]
 
 
-def scan_block(fetch, pc: int, page_end: int, max_len: int) -> Block:
+def scan_block(fetch, pc: int, page_end: int, max_len: int, kernel: bool) -> Block:
     insns = []
     while True:
         word = fetch(pc)
         d = decode(word)
         insns.append((pc, word, d))
         pc += 4
-        if d is None or d.instr.kind in _BRANCHES or d.instr.kind in _SYSTEM:
+        if ends_block(d, kernel) or d.instr.kind in _BRANCHES:
             break
         if pc >= page_end or len(insns) >= max_len:
             break
-    return Block(insns[0][0], insns)
+    return Block(insns[0][0], insns, kernel)
 
 
-def find_region(fetch, entry: int, single: bool) -> list[Block]:
-    """The blocks of the region at ``entry`` (one instruction when ``single``)."""
+def find_region(fetch, entry: int, single: bool, kernel: bool = False) -> list[Block]:
+    """The blocks of the region at ``entry`` (one instruction when ``single``) for kernel or
+    user mode."""
     page_end = (entry & ~(PAGE_SIZE - 1)) + PAGE_SIZE
     if single:
-        return [scan_block(fetch, entry, page_end, 1)]
+        return [scan_block(fetch, entry, page_end, 1, kernel)]
     blocks: dict[int, Block] = {}
     work = [entry]
     total = 0
@@ -245,7 +264,7 @@ def find_region(fetch, entry: int, single: bool) -> list[Block]:
         pc = work.pop(0)
         if pc in blocks:
             continue
-        block = scan_block(fetch, pc, page_end, MAX_BLOCK)
+        block = scan_block(fetch, pc, page_end, MAX_BLOCK, kernel)
         blocks[pc] = block
         total += len(block.insns)
         work.extend(t for t in block.successors(page_end) if t not in blocks)
@@ -388,7 +407,7 @@ class RegionCompiler:
         w(f"    return {b.pc}, k")
         for j, (pc, word, d) in enumerate(b.insns):
             done = f"k - {add - j}" if add - j else "k"
-            if d is None or d.instr.kind in _SYSTEM:
+            if ends_block(d, b.kernel):
                 w(self.commit)
                 w(f"SYS({pc}, {word}, {done}, budget)")
                 break
@@ -431,6 +450,12 @@ class RegionCompiler:
                 self.assign(w, rd, str((pc + (d.imm << 12)) & MASK))
         elif kind == "fence":
             pass
+        elif kind == "priv":              # kernel mode, in line (_stays_in_region)
+            name = "pmar" if ins.mnemonic == "ldpmar" else SR_NAMES[d.imm]
+            if ins.mnemonic == "mtsr":
+                w(f"M.{name} = {self.src(d.rs1)}")
+            elif rd:
+                self.assign(w, rd, f"M.{name}")
         elif kind == "load":
             self.load(w, pc, d, done)
         elif kind == "store":
