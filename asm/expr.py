@@ -13,6 +13,8 @@ for instance, that ``beq a0, a1, 8`` branches 8 bytes ahead but ``beq a0, a1, lo
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 MASK64 = (1 << 64) - 1
 
 
@@ -185,7 +187,7 @@ def lo12(value: int) -> int:
     return value - 0x1000 if value & 0x800 else value
 
 
-class Context:
+class Context(ABC):
     """What evaluation needs from its surroundings (the first pass or the linker).
 
     ``absolute_sections``: every section has its final address (the linker), so any
@@ -195,9 +197,9 @@ class Context:
     absolute_sections = False
     pc = 0
 
+    @abstractmethod
     def symbol(self, name: str) -> tuple[int, object]:
         """(value, section) of a symbol; raises NotYet or ExprError."""
-        raise NotImplementedError
 
     def pcrel_lo(self, label, value: int) -> int:
         """%pcrel_lo(label): the low 12 bits of what the auipc at ``label`` refers to."""
