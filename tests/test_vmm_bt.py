@@ -19,7 +19,7 @@ from isa import BY_MNEMONIC, sign_extend
 from isa.machine import CAUSE_BY_NAME, PSW_IE, PSW_PIE, PSW_PU, PSW_U, REGISTERS
 
 from guestos_run import ROOT, build_all
-from vmm_support import run_bare, run_vmm
+from vmm_support import TO_USER, run_bare, run_vmm
 
 TOYVM = [sys.executable, "-m", "vmm.cli"]
 MASK = 0xFFFFFFFF
@@ -533,12 +533,7 @@ def test_no_leaf_filled_before_the_scan_survives_it(tmp_path):
 USER = """
     rdpsw   a0                          # kernel mode: the page is scanned
     call    puthex
-    la      t0, user
-    mtsr    epc, t0
-    li      t0, PSW_PU | PSW_PIE
-    mtsr    psw, t0
-    rti
-user:
+""" + TO_USER + """
     rdpsw   s0                          # user mode: U = 1, on the bare machine too
     wrpsw   zero                        # ignored in user mode
     rdpsw   s1

@@ -10,7 +10,7 @@ import pytest
 
 from isa.machine import PSW_IE, PSW_U
 
-from vmm_support import assemble, run_both
+from vmm_support import TO_USER, assemble, run_both
 
 START = """
 .text
@@ -21,14 +21,6 @@ _start:
 """
 HALT = "handler:\n    halt\n"
 NOPS = "    nop\n" * 40
-TO_USER = """
-    la t0, user
-    mtsr epc, t0
-    li t0, PSW_PU | PSW_PIE
-    mtsr psw, t0
-    rti
-user:
-"""
 # A handler that reports each trap on the console and goes on after the trapping instruction
 # (interrupts: at epc), halting at the 12th trap; it uses only t3-t6 and tp.
 REPORT = """

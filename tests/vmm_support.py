@@ -15,6 +15,15 @@ from vmm.monitor import GuestConfig, Monitor
 
 GUESTS = Path(__file__).parent / "guests"
 LIMIT = 5_000_000
+# Kernel-mode code that continues at label `user:` in user mode with interrupts on (rti).
+TO_USER = """
+    la t0, user
+    mtsr epc, t0
+    li t0, PSW_PU | PSW_PIE
+    mtsr psw, t0
+    rti
+user:
+"""
 SPECIAL = ("pc", "psw", "pmar", "epc", "cause", "tval", "tvec", "scratch", "count")
 
 

@@ -22,6 +22,7 @@ from .machine import (EXIT_LIMIT, EXIT_LOAD_ERROR, ConsoleInput, ConsoleOutput, 
                       LoadError, Machine, Tracer, crash_report, load_executable)
 from .machine.boot import load_modules
 from .monitor.cli_options import run_monitor, vmm_options, wants_monitor
+from .compare import DEFAULT_SEARCH
 from .monitor.strategy import STRATEGY_NAMES
 
 EXIT_INTERNAL = 70
@@ -193,7 +194,7 @@ def classify_command(as_json, hw_assist, states):
               help="Stop each run after this many instructions.")
 @click.option("--strategy", "strategies", multiple=True, type=click.Choice(STRATEGY_NAMES),
               help="Compare only these strategies (repeatable; default: all).")
-@click.option("--search", type=click.IntRange(min=1), default=1_000_000, show_default=True,
+@click.option("--search", type=click.IntRange(min=1), default=DEFAULT_SEARCH, show_default=True,
               help="Instructions recorded when looking for the first divergence.")
 @click.option("--para-image", type=click.Path(exists=True, dir_okay=False),
               help="Run this image under para instead (the kernel built for it: guestos-para.elf, "

@@ -94,14 +94,14 @@ class Shadows:
     """A guest's shadow maps: selection and installation, fills, resyncs, the per-root cache."""
 
     def __init__(self, machine, allocator: HostAllocator, mmap: MachineMap, guest_index: int,
-                 stats: GuestStats, cache: bool = True, leaf_flags=None):
+                 stats: GuestStats, cache: bool, leaf_flags):
         self.machine = machine
         self.allocator = allocator
         self.mmap = mmap
         self.guest_index = guest_index
         self.stats = stats
         self.cache = cache
-        self.leaf_flags = leaf_flags or (lambda gppn, flags, kernel_view: flags)   # the strategy's say
+        self.leaf_flags = leaf_flags       # the strategy's say over each leaf's R/W/X (strategy.py)
         self.maps: OrderedDict = OrderedDict()    # key -> ShadowMap, least recently used first
         self.epoch = 0
         self.installed: ShadowMap | None = None
