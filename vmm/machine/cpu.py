@@ -26,7 +26,6 @@ write, CONSOLE while input waits and CONSOLE_RX_IRQ is set.
 """
 from __future__ import annotations
 
-import gc
 import time
 
 from isa import decode
@@ -46,9 +45,6 @@ MASK = 0xFFFFFFFF
 DEVICE_PAGE = DEVICE_BASE >> PAGE_SHIFT
 C = CAUSE_BY_NAME
 CONSOLE_POLL = 10_000   # instructions between polls of an interactive console for CONSOLE
-GC_THRESHOLD = (20_000, 20, 20)   # see _quiet_collector
-_EXIT = RegionExit()
-_BAIL = RegionBail()
 
 
 class Machine:
@@ -221,7 +217,7 @@ class Machine:
 
     def _fetch_fault(self, cause: int, vaddr: int) -> None:
         self.trap(cause, vaddr)
-        raise _EXIT
+        raise RegionExit
 
     # --- the one trap path -----------------------------------------------------------------
     def trap(self, cause: int, tval: int) -> None:
@@ -255,7 +251,7 @@ class Machine:
         self.count = self._limit - budget + done
         self.pc = pc
         self.trap(cause, tval)
-        raise _EXIT
+        raise RegionExit
 
     def _translate_data(self, a: int, access: int, pc: int, done: int, budget: int) -> int:
         if not self.pmar & PMAR_ON:
@@ -277,7 +273,7 @@ class Machine:
         self.count = self._limit - budget + done
         self.pc = pc
         self._bailed = True
-        raise _BAIL
+        raise RegionBail
 
     def _ram_address(self, a: int, width: int, access: int) -> int:
         """The physical address of a plain RAM access at a, or -1 (misaligned, fault, no RAM)."""
@@ -331,7 +327,7 @@ class Machine:
             if rd:
                 self.regs[rd] = value & MASK
             self.count, self.pc = count + 1, pc + 4
-            raise _EXIT
+            raise RegionExit
         self._fault(C["BUS_ERROR"], a, pc, done, budget)
 
     def _store_slow(self, a: int, value: int, width: int, pc: int, done: int, budget: int) -> None:
@@ -346,14 +342,14 @@ class Machine:
             mem.ram[p:p + width] = (value & ((1 << 8 * width) - 1)).to_bytes(width, "little")
             if code:   # the running region may be the code just dropped
                 self.count, self.pc = self._limit - budget + done + 1, pc + 4
-                raise _EXIT
+                raise RegionExit
             return
         if p >> PAGE_SHIFT == DEVICE_PAGE:
             count = self._device(p, width, C["PAGE_FAULT_STORE"], a, pc, done, budget)
             if not self.devices.write(p, value, count + 1):
                 self._fault(C["BUS_ERROR"], a, pc, done, budget)
             self.count, self.pc = count + 1, pc + 4
-            raise _EXIT
+            raise RegionExit
         self._fault(C["BUS_ERROR"], a, pc, done, budget)
 
     def _system(self, pc: int, word: int, done: int, budget: int) -> None:
@@ -361,7 +357,7 @@ class Machine:
         self.count = self._limit - budget + done
         self.pc = pc
         self.execute_system(word)
-        raise _EXIT
+        raise RegionExit
 
     def execute_system(self, word: int) -> None:
         """Execute the system instruction ``word`` at ``pc`` (trapping if it must)."""
@@ -417,7 +413,6 @@ class Machine:
         """Run until halt, power-off, a monitor's stop, a crash, or max_instructions more."""
         self.stopped = None
         self._stop_at = None if max_instructions is None else self.count + max_instructions
-        _quiet_collector()
         started = time.perf_counter()
         try:
             if self.tracer is None:
@@ -516,16 +511,4 @@ class Machine:
                     tracer.instruction(self, before, pc, fn.word)
             except RegionExit:
                 pass
-
-
-def _quiet_collector() -> None:
-    """Keep Python's cyclic garbage collector from walking the machine's long-lived objects.
-
-    Translated regions, the instruction tables and the assembler's grammar are many objects that
-    live for the whole run; each full collection walks them all. Measured on guestos doing 5000
-    system calls: the same run took 0.33 to 1.07 s depending on when collections fell, and 0.35 s
-    every time with the objects alive now frozen (moved out of the collector's reach; reference
-    counting still frees them) and a higher first-generation threshold."""
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLD)
 
