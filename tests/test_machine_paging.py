@@ -275,4 +275,4 @@ counter: .word 0
     m.pc = load_executable(m, str(elf)).entry
     m.run(100_000)
     assert m.regs[8] == 15000
-    assert m.stats.translations < 10
+    assert m.code.translations < 10

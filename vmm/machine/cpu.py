@@ -20,8 +20,8 @@ with ``Stop("limit")``, or earlier on halt/power-off/stop. ``devices`` is the de
 model; a monitor may substitute an object with the same ``read``/``write``/interrupt-line
 members. A user-mode access to the device page faults (the page is kernel-only), so a monitor
 running a guest kernel in user mode sees each device access as a PAGE_FAULT_LOAD/STORE with
-the address in tval and the instruction at pc. ``invalidate_code()`` drops translated code,
-``tlb_flush()`` the TLB. Interrupts are level-triggered: TIMER stays pending until a TIMER_LOAD
+the address in tval and the instruction at pc. ``tlb_flush()`` drops cached translations;
+``switch_space(pmar)``/``forget_space(pmar)`` keep them per page-map root instead (a tagged TLB). Interrupts are level-triggered: TIMER stays pending until a TIMER_LOAD
 write, CONSOLE while input waits and CONSOLE_RX_IRQ is set.
 """
 from __future__ import annotations
@@ -37,6 +37,7 @@ from isa.semantics import HELPERS
 from .devices import RX_IRQ, ConsoleInput, ConsoleOutput, Devices
 from .errors import EXIT_CRASH, Stop, cause_name, crash_report
 from .memory import PhysicalMemory
+from .codecache import CodeCache
 from .mmu import EXEC, MMU, READ, WRITE, TranslationFault
 from .stats import Stats
 from .translate import LOAD_KINDS, RegionBail, RegionCompiler, RegionExit, compile_region, find_region
@@ -69,12 +70,8 @@ class Machine:
         self._accounted = 0
         self._last_trap_count = -1
         self._bailed = False                 # a region left an instruction for single-stepping
-        # translated code: per context (2*translation on + user), entry pc -> function
-        self._regions: list[dict] = [{} for _ in range(4)]
-        self._steps: list[dict] = [{} for _ in range(4)]
-        self._compiled: dict[tuple, object] = {}
-        self._page_code: dict[int, set] = {}        # physical page -> keys of its translations
-        self._code_words: dict[int, bytearray] = {}  # physical page -> 1 per word translated
+        self.code = CodeCache(self.mem.plain, self.mmu.forget_writable)
+        self.mmu.on_overflow = self.code.unbind_translated
         self._namespaces = [self._namespace(ctx) for ctx in range(4)]
 
     # --- state access --------------------------------------------------------------------
@@ -116,15 +113,12 @@ class Machine:
         if not self.mem.contains(paddr, len(data)):
             raise ValueError(f"{paddr:#x}+{len(data)} is outside RAM")
         for ppn in range(paddr >> PAGE_SHIFT, (paddr + max(len(data), 1) - 1 >> PAGE_SHIFT) + 1):
-            if ppn in self._page_code:
-                self._invalidate_page(ppn)
+            if self.code.holds_code(ppn):
+                self.code.invalidate_page(ppn)
         self.mem.write_raw(paddr, data)
 
     def write_word(self, paddr: int, value: int) -> None:
         self.write_bytes(paddr, (value & MASK).to_bytes(4, "little"))
-
-    def read_word(self, paddr: int) -> int:
-        return self.mem.read_word(paddr)
 
     def peek_instruction(self, vaddr: int) -> int | None:
         """The word at vaddr through the TLB or a walk, without side effects (None if unmapped)."""
@@ -141,34 +135,31 @@ class Machine:
             paddr = (entry & ~0xFFF) | (vaddr & 0xFFF)
         return self.mem.read_word(paddr) if self.mem.contains(paddr, 4) else None
 
-    # --- translated code cache --------------------------------------------------------------
+    # --- cached translations --------------------------------------------------------------------
     def tlb_flush(self) -> None:
         self.mmu.flush()
-        for ctx in (2, 3):
-            self._regions[ctx].clear()
-            self._steps[ctx].clear()
+        self.code.unbind_translated()
 
-    def invalidate_code(self, paddr: int | None = None) -> None:
-        """Drop translated code of the page holding paddr, or of every page."""
-        pages = list(self._page_code) if paddr is None else [paddr >> PAGE_SHIFT]
-        for ppn in pages:
-            self._invalidate_page(ppn)
+    def switch_space(self, pmar: int) -> None:
+        """Install ``pmar`` keeping the cached translations of the address space it replaces, tagged
+        by its pmar, and bringing back those of ``pmar`` if it was installed before.
 
-    def _writes_code(self, p: int) -> bool:
-        """Does a store at physical p overwrite a translated instruction?"""
-        words = self._code_words.get(p >> PAGE_SHIFT)
-        return words is not None and words[(p & 0xFFF) >> 2]
+        For a monitor switching among page maps it keeps consistent itself: a map's existing
+        leaves may change only while it is installed followed by ``tlb_flush``, or after
+        ``forget_space`` of it; adding leaves needs neither, as the TLB only holds valid entries.
+        (``set_pmar``, the architectural stpmar, flushes instead.)"""
+        pmar &= PMAR_ROOT_MASK | PMAR_ON
+        if pmar == self.pmar:
+            return
+        for cache in (self.mmu, self.code):
+            cache.save_space(self.pmar)
+            cache.restore_space(pmar)
+        self.pmar = pmar
 
-    def _invalidate_page(self, ppn: int) -> None:
-        self._code_words.pop(ppn, None)
-        for key in self._page_code.pop(ppn, ()):
-            fn = self._compiled.pop(key)
-            ctx, vpc, _, single = key
-            table = self._steps[ctx] if single else self._regions[ctx]
-            if table.get(vpc) is fn:
-                del table[vpc]
-        if ppn < self.mem.size >> PAGE_SHIFT:
-            self.mem.plain[ppn] = 1
+    def forget_space(self, pmar: int) -> None:
+        """The page map at ``pmar`` changed or went: drop what was saved for it."""
+        self.mmu.forget_space(pmar)
+        self.code.forget_space(pmar)
 
     def _namespace(self, ctx: int) -> dict:
         mem, user = self.mem, ctx & 1
@@ -191,9 +182,8 @@ class Machine:
         if not self.mem.contains(ppc, 4):
             self._fetch_fault(C["PAGE_FAULT_FETCH"] if user and ppc >> PAGE_SHIFT == DEVICE_PAGE
                               else C["BUS_ERROR"], vpc)
-        ppn = ppc >> PAGE_SHIFT
-        key = (ctx, vpc, ppn, single)
-        fn = self._compiled.get(key)
+        key = (ctx, vpc, ppc >> PAGE_SHIFT, single)
+        fn = self.code.get(key)
         if fn is None:
             delta = ppc - vpc
             u32 = self.mem.u32
@@ -202,17 +192,8 @@ class Machine:
             fn = compile_region(source, self._namespaces[ctx], f"<region {vpc:08x}>")
             if single:
                 fn.word = blocks[0].insns[0][1]
-            self.stats.translations += 1
-            self._compiled[key] = fn
-            self._page_code.setdefault(ppn, set()).add(key)
-            words = self._code_words.setdefault(ppn, bytearray(PAGE_SIZE >> 2))
-            for block in blocks:
-                for pc, _, _ in block.insns:
-                    words[(pc & 0xFFF) >> 2] = 1
-            if self.mem.plain[ppn]:
-                self.mem.plain[ppn] = 0
-                self.mmu.forget_writable(ppn)
-        (self._steps if single else self._regions)[ctx][vpc] = fn
+            self.code.add(key, fn, [pc for block in blocks for pc, _, _ in block.insns])
+        self.code.bind(key, fn)
         return fn
 
     def _fetch_fault(self, cause: int, vaddr: int) -> None:
@@ -303,7 +284,7 @@ class Machine:
         """A store the fast path missed, inside a region: plain RAM is written here, anything
         else (faults, devices, pages holding translated code) bails."""
         p = self._ram_address(a, width, WRITE)
-        if p < 0 or self._writes_code(p):
+        if p < 0 or self.code.writes_code(p):
             self._bail(pc, done, budget)
         self.mem.ram[p:p + width] = (value & ((1 << 8 * width) - 1)).to_bytes(width, "little")
 
@@ -336,9 +317,9 @@ class Machine:
         p = self._translate_data(a, WRITE, pc, done, budget)
         mem = self.mem
         if p + width <= mem.size:
-            code = self._writes_code(p)
+            code = self.code.writes_code(p)
             if code:
-                self._invalidate_page(p >> PAGE_SHIFT)
+                self.code.invalidate_page(p >> PAGE_SHIFT)
             mem.ram[p:p + width] = (value & ((1 << 8 * width) - 1)).to_bytes(width, "little")
             if code:   # the running region may be the code just dropped
                 self.count, self.pc = self._limit - budget + done + 1, pc + 4
@@ -461,13 +442,13 @@ class Machine:
             if self._bailed:       # the instruction a region left: run it alone, precisely
                 self._bailed = False
                 try:
-                    fn = self._steps[ctx].get(self.pc) or self._code_for(ctx, self.pc, True)
+                    fn = self.code.steps[ctx].get(self.pc) or self._code_for(ctx, self.pc, True)
                     self.pc, k = fn(self._limit - self.count)
                     self.count += k
                 except RegionExit:
                     pass
                 continue
-            regions = self._regions[ctx]
+            regions = self.code.regions[ctx]
             count, limit, pc = self.count, self._limit, self.pc
             try:
                 while count < limit:
@@ -481,7 +462,7 @@ class Machine:
                 self.count, self.pc = count, pc
                 if count < limit:
                     single = pc in regions    # the next region does not fit: one instruction
-                    fn = self._steps[ctx].get(pc) if single else None
+                    fn = self.code.steps[ctx].get(pc) if single else None
                     fn = fn or self._code_for(ctx, pc, single)
                     if single:
                         self.pc, k = fn(limit - count)
@@ -495,7 +476,7 @@ class Machine:
             self._events()
             if self.stopped is not None:
                 return
-            steps, ctx, limit = self._steps[self._context()], self._context(), self._limit
+            steps, ctx, limit = self.code.steps[self._context()], self._context(), self._limit
             try:
                 while self.count < limit:
                     count, pc = self.count, self.pc

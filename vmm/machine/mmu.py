@@ -7,6 +7,15 @@ mode (kernel 0, user 1) and access (read, write), virtual page number -> (physic
 address delta, holding only RAM pages the access is allowed on (and, for writes, only pages
 without translated code), so that everything else takes the slow path through ``translate``.
 
+Address spaces: ``save_space``/``restore_space`` keep the TLB and fast maps per page-map root
+(as an address-space id would), for a monitor that switches among shadow maps.
+
+Bounds: the TLB holds at most ``MAX_TLB_ENTRIES`` leaves; when a walk would add one more, the
+TLB and fast maps are emptied (``on_overflow`` lets the CPU unbind code translated through
+them). At most ``MAX_SAVED_SPACES`` address spaces are kept; the least recently saved goes.
+Dropping cached translations early is invisible to software that follows SPEC (it runs
+``tlbflush`` after changing a map in place); only a stale translation may end sooner.
+
 Decisions SPEC leaves open: a page-map word outside RAM (root or second level) raises BUS_ERROR
 for the access being translated (tval = the virtual address); a leaf may point anywhere, and the
 access then meets RAM, the device page or BUS_ERROR like an untranslated one.
@@ -24,6 +33,8 @@ FAULT_CAUSE = {READ: CAUSE_BY_NAME["PAGE_FAULT_LOAD"], WRITE: CAUSE_BY_NAME["PAG
 BUS_ERROR = CAUSE_BY_NAME["BUS_ERROR"]
 _POINTER_FLAGS = PTE_R | PTE_W | PTE_X | PTE_U
 OFFSET_MASK = (1 << PAGE_SHIFT) - 1
+MAX_TLB_ENTRIES = 65_536      # 256 MiB of mapped address space
+MAX_SAVED_SPACES = 64
 
 
 class TranslationFault(Exception):
@@ -34,13 +45,15 @@ class TranslationFault(Exception):
 
 
 class MMU:
-    def __init__(self, mem: PhysicalMemory):
+    def __init__(self, mem: PhysicalMemory, on_overflow=lambda: None):
         self.mem = mem
+        self.on_overflow = on_overflow
         self.tlb: dict[int, int] = {}                       # vpn -> leaf entry
         self.read_fast: tuple[dict[int, int], dict[int, int]] = ({}, {})
         self.write_fast: tuple[dict[int, int], dict[int, int]] = ({}, {})
         self.misses = 0
         self.flushes = 0
+        self._saved: dict[int, tuple] = {}       # page-map root -> (tlb, fast map contents)
 
     def flush(self) -> None:
         self.tlb.clear()
@@ -70,6 +83,9 @@ class MMU:
             self.misses += 1
             entry = self.walk(pmar, vaddr, access)
             if entry & PTE_V:
+                if len(self.tlb) >= MAX_TLB_ENTRIES:
+                    self.flush()
+                    self.on_overflow()
                 self.tlb[vpn] = entry
         if not entry & PTE_V or not entry & access or (user and not entry & PTE_U):
             raise TranslationFault(FAULT_CAUSE[access])
@@ -83,7 +99,32 @@ class MMU:
         return vaddr + delta
 
     def forget_writable(self, ppn: int) -> None:
-        """Drop fast write entries onto physical page ppn (it now holds translated code)."""
-        for fast in self.write_fast:
+        """Drop fast write entries onto physical page ppn (it now holds translated code), in the
+        live maps and in every saved address space."""
+        maps = list(self.write_fast) + [saved[1][2 + user] for saved in self._saved.values() for user in (0, 1)]
+        for fast in maps:
             for vpn in [v for v, d in fast.items() if v + (d >> PAGE_SHIFT) == ppn]:
                 del fast[vpn]
+
+    # --- address spaces (the fast maps are bound into translated code: keep the dicts, swap contents)
+    def save_space(self, root: int) -> None:
+        """Keep the TLB and the fast maps under ``root``, and start empty."""
+        self._saved.pop(root, None)
+        if len(self._saved) >= MAX_SAVED_SPACES:
+            del self._saved[next(iter(self._saved))]
+        fast = self.read_fast + self.write_fast
+        self._saved[root] = (self.tlb, tuple(dict(f) for f in fast))
+        self.tlb = {}
+        for f in fast:
+            f.clear()
+
+    def restore_space(self, root: int) -> None:
+        """Bring back what was saved under ``root`` (nothing if nothing was)."""
+        saved = self._saved.pop(root, None)
+        if saved is not None:
+            self.tlb = saved[0]
+            for live, contents in zip(self.read_fast + self.write_fast, saved[1]):
+                live.update(contents)
+
+    def forget_space(self, root: int) -> None:
+        self._saved.pop(root, None)

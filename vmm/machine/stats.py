@@ -11,7 +11,6 @@ class Stats:
     instructions: list[int] = field(default_factory=lambda: [0, 0])   # [kernel, user]
     traps: dict[int, int] = field(default_factory=dict)
     wall: float = 0.0
-    translations: int = 0        # regions translated (again after code was overwritten)
 
     def report(self, machine) -> str:
         total = sum(self.instructions)
@@ -28,7 +27,7 @@ class Stats:
         lines += [
             f"TLB misses        {machine.mmu.misses:>14,}",
             f"TLB flushes       {machine.mmu.flushes:>14,}",
-            f"regions translated{self.translations:>14,}",
+            f"regions translated{machine.code.translations:>14,}",
             f"wall time         {self.wall:>14.3f} s",
             f"speed             {mips:>14.2f} MIPS",
         ]

@@ -8,7 +8,7 @@ from ..machine import ConsoleInput, ConsoleOutput, Stop
 from .allocator import HostAllocator
 from .dispatch import Dispatcher
 from .guest import Guest, GuestConfig
-from .host import HostMachine
+from ..machine import Machine
 from .scheduler import DEFAULT_SLICE, Scheduler
 from .strategy import strategies
 
@@ -21,7 +21,7 @@ class Monitor:
                  shadow_frames: int = DEFAULT_SHADOW_FRAMES, strategy: str = "trap"):
         self.strategy = strategies()[strategy]
         self.allocator = HostAllocator([c.mem for c in configs], shadow_frames)
-        self.machine = HostMachine(self.allocator.size, hw_assist=self.strategy.hw_assist, console_in=ConsoleInput(None),
+        self.machine = Machine(self.allocator.size, hw_assist=self.strategy.hw_assist, console_in=ConsoleInput(None),
                                console_out=ConsoleOutput(io.BytesIO()))
         self.dispatcher = Dispatcher(self.machine)
         self.machine.monitor = self.dispatcher
