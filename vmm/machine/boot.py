@@ -5,6 +5,10 @@ module's loadable segments into physical RAM from ``kernel_end`` up, each segmen
 at the same offset within the page as its virtual address (so the kernel maps the bytes in place;
 bytes beyond the file size stay zero because RAM is zero at reset), then writes the table on the
 next page. The caller puts the returned address in a0.
+
+Every module is checked as the kernel is (loader.py: a malformed ELF is a LoadError saying why),
+and each may claim at most the RAM still free after the kernel and the modules before it, so
+the modules together cost at most the RAM size however large they say they are.
 """
 from __future__ import annotations
 
@@ -46,7 +50,8 @@ def load_modules(machine, module_paths: list[str], kernel_end: int) -> int:
     placed: list[tuple[int, bytes]] = []
     cursor = _page_up(kernel_end)
     for i, path in enumerate(module_paths):
-        entry, segments = read_elf(path)
+        # what is left of RAM bounds what a module may claim, before any of its bytes are read
+        entry, segments = read_elf(path, max(machine.mem.size - cursor, 0))
         if len(segments) > boot.MAX_SEGMENTS:
             raise LoadError(f"{path}: {len(segments)} loadable segments; a module may have at most "
                             f"{boot.MAX_SEGMENTS}")
@@ -65,6 +70,9 @@ def load_modules(machine, module_paths: list[str], kernel_end: int) -> int:
                                  ("BI_SEG_FILESZ", len(seg.data)), ("BI_SEG_FLAGS", flags),
                                  ("BI_SEG_PADDR", paddr)):
                 _word(table, at + _SEGMENT[field], value)
+        if cursor > machine.mem.size:
+            raise LoadError(f"{path}: the modules need RAM up to {cursor:#x} (kernel image ends at "
+                            f"{kernel_end:#x}), but RAM is {machine.mem.size:#x} bytes; see --mem")
     table_addr = cursor
     free = _page_up(table_addr + len(table))
     if free > machine.mem.size:
