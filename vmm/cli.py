@@ -3,12 +3,17 @@
 Exit status of ``toyvm run``: the value written to POWER_OFF (low 8 bits), 0 after ``halt``,
 the program's own status with ``--syscalls linux`` (128 + signal when a fault kills it),
 124 when --max-instructions ran out, 125 when the bare machine crashed (a trap loop),
-1 when the executable does not load, 2 for bad options, 70 on an internal error of toyvm.
+1 when the executable does not load, 2 for bad options, 70 on an internal error of toyvm,
+130 after Ctrl-C (the machine's state and the --stats panel are printed first), 141 when the
+reader of the console output went away (``toyvm run ... | head``: the run ends at once and
+quietly, as a Unix tool killed by SIGPIPE; only the --stats panel is still printed if asked
+for), 74 when the console output failed otherwise (e.g. a full disk; a message says why).
 Under ``--vmm`` see vmm/monitor/cli_options.py (one guest: as on the bare machine; several: which
 guests did not halt cleanly, as a bit mask).
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
@@ -21,11 +26,15 @@ from isa.machine import DEFAULT_RAM_SIZE, REGISTERS
 from .machine import (EXIT_LIMIT, EXIT_LOAD_ERROR, ConsoleInput, ConsoleOutput, Image, LinuxSyscalls,
                       LoadError, Machine, Tracer, crash_report, load_executable)
 from .machine.boot import load_modules
+from .machine.devices import ConsoleClosed
 from .monitor.cli_options import run_monitor, vmm_options, wants_monitor
 from .compare import DEFAULT_SEARCH
 from .monitor.strategy import STRATEGY_NAMES
 
 EXIT_INTERNAL = 70
+EXIT_OUTPUT_ERROR = 74      # EX_IOERR of sysexits.h
+EXIT_INTERRUPTED = 130      # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
+EXIT_BROKEN_PIPE = 141      # 128 + SIGPIPE, as a shell reports `yes | head`
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 
 
@@ -54,13 +63,86 @@ class AddressType(click.ParamType):
             self.fail(f"{value!r} is not an address (e.g. 0x10000)", param, ctx)
 
 
+def output_failed(error: OSError, what: str = "console output") -> int:
+    """The console output failed (ConsoleOutput raised ConsoleClosed or remembered an error); the
+    exit status. A closed pipe ends the command quietly: standard output is pointed at /dev/null
+    so that the interpreter's last flush of what is still buffered for the closed pipe does not
+    fail at exit (Python's documented way, docs.python.org/3/library/signal.html, "Note on
+    SIGPIPE"; the one change to the process this makes, right before it exits). Any other error
+    is reported."""
+    if isinstance(error, BrokenPipeError):
+        _stdout_to_devnull()
+        return EXIT_BROKEN_PIPE
+    try:
+        click.echo(f"toyvm: error: {what}: {error.strerror or error}", err=True)
+    except OSError:
+        pass
+    return EXIT_OUTPUT_ERROR
+
+
+def _stdout_to_devnull(*streams) -> None:
+    for stream in streams or (sys.stdout,):
+        try:
+            fd = stream.fileno()
+        except (AttributeError, OSError, ValueError):   # not a real file (e.g. click's test runner)
+            continue
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, fd)
+        finally:
+            os.close(devnull)
+
+
+class Toyvm(click.Group):
+    """The command group, ending two host events the same way in every command: a pipe that
+    closes under a message (stdout or stderr: exit 141, quietly) and Ctrl-C outside a run (exit
+    130 with ``toyvm: interrupted``; within a run, ``toyvm run`` reports the state first)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            _stdout_to_devnull(sys.stdout, sys.stderr)
+            ctx.exit(EXIT_BROKEN_PIPE)
+        except KeyboardInterrupt:
+            try:
+                click.echo("toyvm: interrupted", err=True)
+            except OSError:
+                pass
+            ctx.exit(EXIT_INTERRUPTED)
+
+
+class ClosedStream:
+    """Stands for a standard stream that was closed when toyvm started (Python has None then):
+    writing to it fails as writing to a closed descriptor does."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def write(self, data) -> int:
+        raise OSError(errno.EBADF, f"{self.name} is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def stdout_bytes():
+    """Standard output, for bytes (the console)."""
+    return sys.stdout.buffer if sys.stdout is not None else ClosedStream("standard output")
+
+
 def console_input(path: str | None) -> ConsoleInput:
     """--input FILE, else standard input when it is a terminal, a pipe or a file."""
     if path is not None:
         try:
             return ConsoleInput(os.open(path, os.O_RDONLY))
         except OSError as e:
-            raise click.BadParameter(f"{path}: {e.strerror}", param_hint="--input")
+            raise click.BadParameter(f"{path}: {e.strerror}", param_hint="--input") from None
+        except ValueError as e:     # a NUL in a name from vms.toml
+            raise click.BadParameter(f"{path!r}: {e}", param_hint="--input") from None
     try:
         mode = os.fstat(0).st_mode
     except OSError:
@@ -75,12 +157,12 @@ def console_input(path: str | None) -> ConsoleInput:
 def build_machine(mem: int, hw_assist: bool, input_path: str | None) -> Machine:
     try:
         return Machine(mem, hw_assist=hw_assist, console_in=console_input(input_path),
-                       console_out=ConsoleOutput(sys.stdout.buffer))
+                       console_out=ConsoleOutput(stdout_bytes()))
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--mem")
 
 
-@click.group()
+@click.group(cls=Toyvm)
 def main():
     """toyvm: the TOY32 machine."""
 
@@ -146,29 +228,41 @@ def run_machine(machine: Machine, trace: bool, trace_file: str | None, stats: bo
     trace_out = None
     if trace:
         try:
-            trace_out = open(trace_file, "w") if trace_file else sys.stderr
+            trace_out = open(trace_file, "w") if trace_file else sys.stderr or ClosedStream("standard error")
         except OSError as e:
             raise click.BadParameter(f"{trace_file}: {e.strerror}", param_hint="--trace-file")
         machine.tracer = Tracer(trace_out)
+    console = machine.devices.console_out
     try:
         stop = machine.run(max_instructions)
     except KeyboardInterrupt:
         click.echo(crash_report(machine, "interrupted"), err=True)
-        return 130
+        if stats:
+            click.echo(machine.stats.report(machine), err=True, nl=False)
+        return EXIT_INTERRUPTED
+    except ConsoleClosed as e:
+        if stats:
+            click.echo(machine.stats.report(machine), err=True, nl=False)
+        return output_failed(e.error)
+    except OSError as e:     # the host refused other output (--syscalls linux's stderr, the trace)
+        return output_failed(e, "output")
     except Exception as e:   # a machine bug: still a report, not a traceback
         click.echo(crash_report(machine, f"internal error: {type(e).__name__}: {e}"), err=True)
         return EXIT_INTERNAL
     finally:
-        if trace_out is not None and trace_out is not sys.stderr:
+        if trace_file and trace_out is not None:
             trace_out.close()
     if stats:
-        sys.stderr.write(machine.stats.report(machine))
+        click.echo(machine.stats.report(machine), err=True, nl=False)
     if stop.kind == "limit":
         click.echo(crash_report(machine, f"stopped: --max-instructions {max_instructions} reached"), err=True)
-        return EXIT_LIMIT
-    if stop.message:
-        click.echo(stop.message, err=True)
-    return stop.exit_status
+        status = EXIT_LIMIT
+    else:
+        if stop.message:
+            click.echo(stop.message, err=True)
+        status = stop.exit_status
+    # the output went away after the guest's last write (seen at the final flush): its output is lost
+    return status if console.error is None else output_failed(console.error)
 
 
 @main.command("classify")

@@ -84,26 +84,60 @@ class ConsoleInput:
         return data
 
 
+class ConsoleClosed(BaseException):
+    """The console's output stream failed: its reader went away (a closed pipe, ``toyvm run ... |
+    head``) or the host refused the bytes (a full disk). The run cannot go on without losing
+    output, so ``ConsoleOutput.write`` raises this from inside ``Machine.run`` and it ends the run
+    (and a monitor's run of every guest) on the spot; the command line catches it.
+
+    It derives from BaseException, as KeyboardInterrupt does, because it is not a fault of the
+    machine or of the monitor: handlers that turn an ``Exception`` into a guest's crash report
+    must let it pass. ``error`` is the OSError; ``broken_pipe`` tells a closed pipe (end quietly,
+    as Unix tools do) from other failures (report them)."""
+
+    def __init__(self, error: OSError):
+        super().__init__(error)
+        self.error = error
+
+    @property
+    def broken_pipe(self) -> bool:
+        return isinstance(self.error, BrokenPipeError)
+
+
 class ConsoleOutput:
     """The console's byte sink: flushed at the end of a run, before input is awaited, and at
-    each newline when it is a terminal."""
+    each newline when it is a terminal.
+
+    The first OSError of the stream is remembered in ``error``: ``write`` raises ConsoleClosed
+    then and at every later write (whatever the stream would do), ``flush`` only remembers (it
+    runs in cleanups, where raising would hide the first failure)."""
 
     def __init__(self, stream: BinaryIO | None = None):
         self.stream = stream if stream is not None else sys.stdout.buffer
+        self.error: OSError | None = None
         try:
             self.line_flush = self.stream.isatty()
         except (AttributeError, ValueError):
             self.line_flush = False
 
     def write(self, data: bytes) -> None:
-        self.stream.write(data)
-        if self.line_flush and b"\n" in data:
-            self.stream.flush()
+        if self.error is not None:
+            raise ConsoleClosed(self.error)
+        try:
+            self.stream.write(data)
+            if self.line_flush and b"\n" in data:
+                self.stream.flush()
+        except OSError as e:
+            self.error = e
+            raise ConsoleClosed(e) from None
 
     def flush(self) -> None:
         try:
             self.stream.flush()
-        except (OSError, ValueError):
+        except OSError as e:
+            if self.error is None:
+                self.error = e
+        except ValueError:   # already closed
             pass
 
 

@@ -10,22 +10,29 @@
 
 With one guest and no --guest-output its console is the terminal, byte for byte as on the bare
 machine, and its input is --input or standard input. With several, output lines are prefixed
-with the guest's name; a guest's input is the --input of its own --guest string or table (none:
-no input).
+with the guest's name (a line longer than MAX_LINE = 4096 bytes goes out in pieces of 4096, each
+a prefixed line of its own); a guest's input is the --input of its own --guest string or table
+(none: no input).
 
 vms.toml: an array of tables ``[[guest]]`` with ``image``, and optionally ``modules`` (a list),
 ``mem`` ("2M" or a number of bytes), ``input``, ``max_instructions``; paths are relative to the
-file. A top-level ``slice`` sets the time slice (instructions), ``strategy`` the --strategy. ``--max-instructions`` applies to
-every guest that does not set its own.
+file. A top-level ``slice`` sets the time slice (instructions), ``strategy`` the --strategy.
+``--max-instructions`` applies to every guest that does not set its own. Every key and value is
+checked (an unknown key, a value of the wrong type or out of range is a usage error naming the
+file, the guest and the key).
 
 Exit status: with one guest, exactly the bare machine's (its POWER_OFF value, 0 after halt, 124
 past --max-instructions, 125 when it crashed). With several: 0 when every guest halted cleanly
 (``halt``, or POWER_OFF with 0); otherwise bit k-1 is set for each guest k (k <= 7) that did not,
 and bit 7 when any guest after the seventh did not. Also 1 when an image does not load, 2 for
-bad options, 70 on an internal error.
+bad options, 70 on an internal error, and as on the bare machine (vmm/cli.py): 130 after Ctrl-C
+(every guest's state -- a crash report of the ones still running, how the others ended -- and
+the --stats panel are printed first), 141 when the reader of the console output went away (the
+whole run ends, quietly), 74 when a console output failed otherwise.
 """
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import sys
@@ -33,9 +40,10 @@ from pathlib import Path
 
 import click
 
-from isa.machine import DEFAULT_RAM_SIZE
+from isa.machine import DEFAULT_RAM_SIZE, PAGE_SIZE
 
 from ..machine import EXIT_LOAD_ERROR, ConsoleInput, ConsoleOutput, LoadError, Stop
+from ..machine.devices import ConsoleClosed
 from .dump import maps_report
 from .guest import GuestConfig
 from .monitor import Monitor
@@ -82,6 +90,8 @@ def wants_monitor(options: dict) -> bool:
 def run_monitor(program: str | None, *, modules, mem, input_path, max_instructions, stats,
                 bare_options: dict, vmm, guests, guest_output, slice_instructions, strategy, dump_maps) -> int:
     """``toyvm run --vmm ...`` from its parsed options; the exit status."""
+    from ..cli import EXIT_INTERRUPTED, output_failed
+
     for name, value in bare_options.items():
         if value:
             raise click.UsageError(f"--{name.replace('_', '-')} cannot be used with --vmm")
@@ -90,9 +100,6 @@ def run_monitor(program: str | None, *, modules, mem, input_path, max_instructio
         configs, settings = read_vms_toml(program)
         slice_instructions = slice_instructions or settings.get("slice")
         strategy = strategy or settings.get("strategy")
-        if strategy not in (None, *STRATEGY_NAMES):
-            raise click.BadParameter(f"{program}: strategy must be one of {', '.join(STRATEGY_NAMES)}",
-                                     param_hint="PROGRAM")
     elif program is not None:
         configs.append(GuestConfig(program, list(modules), mem, input_path, max_instructions))
     elif modules:
@@ -105,6 +112,7 @@ def run_monitor(program: str | None, *, modules, mem, input_path, max_instructio
         raise click.UsageError("--vmm needs a guest: PROGRAM, --guest or a vms.toml file")
     consoles, closers = guest_consoles(configs, guest_output, stdin_allowed=program is not None
                                        and not program.endswith(".toml") and not guests)
+    outputs = [out for _, out in consoles]
     try:
         monitor = Monitor(configs, consoles, slice_instructions=slice_instructions or DEFAULT_SLICE,
                           strategy=strategy or "trap")
@@ -118,19 +126,66 @@ def run_monitor(program: str | None, *, modules, mem, input_path, max_instructio
     try:
         stops = monitor.run()
     except KeyboardInterrupt:
-        click.echo("toyvm: interrupted", err=True)
-        return 130
+        _close(closers, outputs)
+        report_interrupted(monitor)
+        _epilogue(monitor, stats, dump_maps)
+        return EXIT_INTERRUPTED
+    except ConsoleClosed as e:
+        _close(closers, outputs)
+        _epilogue(monitor, stats, dump_maps)
+        return output_failed(e.error)
     except Exception as e:   # a monitor bug outside any guest: still a message, not a traceback
+        _close(closers, outputs)
         click.echo(f"toyvm: internal error of the monitor: {type(e).__name__}: {e}", err=True)
         return EXIT_INTERNAL
-    finally:
-        for close in closers:
+    _close(closers, outputs)
+    _epilogue(monitor, stats, dump_maps)
+    status = report_ends(monitor, stops)
+    failed = next((out.error for out in outputs if out.error is not None), None)
+    # the output went away after the last write (seen at a flush): the run is over, its output lost
+    return status if failed is None else output_failed(failed)
+
+
+def _close(closers, outputs) -> None:
+    """Flush and close the consoles, once; a failure is remembered as the console's ``error``."""
+    while closers:
+        close = closers.pop(0)
+        try:
             close()
+        except OSError as e:
+            for out in outputs:
+                if out.error is None:
+                    out.error = e
+                    break
+
+
+def _epilogue(monitor: Monitor, stats: bool, dump_maps: bool) -> None:
     if stats:
-        sys.stderr.write(monitor.panel())
+        click.echo(monitor.panel(), err=True, nl=False)
     if dump_maps:
-        sys.stderr.write(maps_report(monitor))
-    return report_ends(monitor, stops)
+        click.echo(maps_report(monitor), err=True, nl=False)
+
+
+def _how(stop: Stop) -> str:
+    return {"halt": "halted", "power_off": f"powered off with status {stop.exit_status}",
+            "crash": "crashed", "limit": "ran out of instructions"}.get(stop.kind, stop.kind)
+
+
+def report_interrupted(monitor: Monitor) -> None:
+    """Ctrl-C: the state of every guest still running (as a crash report), how the others ended."""
+    for guest in monitor.guests:
+        if guest.exit is not None:
+            if guest.exit.message:
+                click.echo(guest.exit.message, err=True)
+            click.echo(f"toyvm: {guest.name} ({guest.config.image}): {_how(guest.exit)} before the interrupt",
+                       err=True)
+            continue
+        try:
+            guest.vcpu.account()
+            text = guest.report("interrupted")
+        except Exception as e:   # caught in the middle of a change of state: say so, no traceback
+            text = f"toyvm: {guest.name}: interrupted (its state cannot be shown: {type(e).__name__}: {e})"
+        click.echo(text, err=True)
 
 
 def report_ends(monitor: Monitor, stops: list[Stop]) -> int:
@@ -143,9 +198,7 @@ def report_ends(monitor: Monitor, stops: list[Stop]) -> int:
     status = 0
     for i, (guest, stop) in enumerate(zip(monitor.guests, stops)):
         clean = stop.kind in ("halt", "power_off") and stop.exit_status == 0
-        how = {"halt": "halted", "power_off": f"powered off with status {stop.exit_status}",
-               "crash": "crashed", "limit": "ran out of instructions"}.get(stop.kind, stop.kind)
-        click.echo(f"toyvm: {guest.name} ({guest.config.image}): {how}", err=True)
+        click.echo(f"toyvm: {guest.name} ({guest.config.image}): {_how(stop)}", err=True)
         if not clean:
             status |= 1 << min(i, 7)
     return status
@@ -172,39 +225,118 @@ def parse_guest(spec: str) -> GuestConfig:
         raise click.BadParameter(f"{spec!r}: {e}", param_hint="--guest") from None
 
 
-def read_vms_toml(path: str) -> tuple[list[GuestConfig], dict]:
-    from ..cli import SizeType
+TOP_KEYS = ("guest", "slice", "strategy")
+GUEST_KEYS = ("image", "modules", "mem", "input", "max_instructions")
+MAX_MEM = 0xF0000000            # RAM ends below the device page (SPEC)
 
+
+def read_vms_toml(path: str) -> tuple[list[GuestConfig], dict]:
+    """The guests and the settings (``slice``, ``strategy``) of a vms.toml file. Every key and
+    every value is checked: a mistake is a usage error (exit 2) naming the file, the guest and
+    the key."""
     try:
         with open(path, "rb") as f:
             table = tomllib.load(f)
     except OSError as e:
         raise click.BadParameter(f"{path}: {e.strerror}", param_hint="PROGRAM") from None
-    except tomllib.TOMLDecodeError as e:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, ValueError) as e:
         raise click.BadParameter(f"{path}: {e}", param_hint="PROGRAM") from None
+
+    def fail(where: str, why: str):
+        raise click.BadParameter(f"{where}: {why}", param_hint="PROGRAM")
+
+    for key in table:
+        if key not in TOP_KEYS:
+            fail(path, f"unknown key {key!r} (a vms.toml has {', '.join(TOP_KEYS)})")
+    settings = {}
+    if "slice" in table:
+        settings["slice"] = _count(table["slice"], 1, lambda why: fail(path, f"slice {why}"))
+    if "strategy" in table:
+        if table["strategy"] not in STRATEGY_NAMES:
+            fail(path, f"strategy must be one of {', '.join(STRATEGY_NAMES)}, not {_show(table['strategy'])}")
+        settings["strategy"] = table["strategy"]
+    entries = table.get("guest")
+    if entries is None:
+        fail(path, "no [[guest]] table")
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        fail(path, "guest must be an array of tables: [[guest]] then image = \"FILE\" ...")
+    if not entries:
+        fail(path, "no [[guest]] table")
     base = Path(path).parent
     configs = []
-    for i, entry in enumerate(table.get("guest", [])):
+    for i, entry in enumerate(entries):
         where = f"{path}: guest {i + 1}"
-        if not isinstance(entry, dict) or not isinstance(entry.get("image"), str):
-            raise click.BadParameter(f"{where}: needs image = \"FILE\"", param_hint="PROGRAM")
-        unknown = set(entry) - {"image", "modules", "mem", "input", "max_instructions"}
-        if unknown:
-            raise click.BadParameter(f"{where}: unknown keys {sorted(unknown)}", param_hint="PROGRAM")
-        mem = SizeType().convert(entry.get("mem", DEFAULT_RAM_SIZE), None, None)
+        for key in entry:
+            if key not in GUEST_KEYS:
+                fail(where, f"unknown key {key!r} (a [[guest]] has {', '.join(GUEST_KEYS)})")
+        if "image" not in entry:
+            fail(where, "needs image = \"FILE\"")
+        image = _file(entry["image"], lambda why: fail(where, f"image {why}"))
         modules = entry.get("modules", [])
-        if not isinstance(modules, list) or not all(isinstance(m, str) for m in modules):
-            raise click.BadParameter(f"{where}: modules must be a list of files", param_hint="PROGRAM")
-        configs.append(GuestConfig(str(base / entry["image"]), [str(base / m) for m in modules], mem,
-                                   str(base / entry["input"]) if "input" in entry else None,
-                                   entry.get("max_instructions")))
-    if not configs:
-        raise click.BadParameter(f"{path}: no [[guest]] table", param_hint="PROGRAM")
-    return configs, {k: v for k, v in table.items() if k != "guest"}
+        if not isinstance(modules, list):
+            fail(where, f"modules must be a list of files, not {_show(modules)}")
+        modules = [_file(m, lambda why, j=j: fail(where, f"modules[{j}] {why}")) for j, m in enumerate(modules)]
+        mem = _mem(entry.get("mem", DEFAULT_RAM_SIZE), lambda why: fail(where, f"mem {why}"))
+        input_path = None
+        if "input" in entry:
+            input_path = str(base / _file(entry["input"], lambda why: fail(where, f"input {why}")))
+        limit = None
+        if "max_instructions" in entry:
+            limit = _count(entry["max_instructions"], 0, lambda why: fail(where, f"max_instructions {why}"))
+        configs.append(GuestConfig(str(base / image), [str(base / m) for m in modules], mem, input_path, limit))
+    return configs, settings
+
+
+def _show(value) -> str:
+    """A TOML value as the file spells it (true, "x", [1, 2]), for messages."""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def _count(value, least: int, fail) -> int:
+    """A whole number >= least (not a bool, a float or a string)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        fail(f"must be a whole number, not {_show(value)}")
+    if value < least:
+        fail(f"must be at least {least}, not {value}")
+    return value
+
+
+def _file(value, fail) -> str:
+    """A file name: a non-empty string without NUL."""
+    if not isinstance(value, str):
+        fail(f"must be a file name in quotes, not {_show(value)}")
+    if not value or "\0" in value:
+        fail(f"must be a file name, not {_show(value)}")
+    return value
+
+
+def _mem(value, fail) -> int:
+    """A RAM size: a number of bytes or a string like "2M"; a positive multiple of the page size."""
+    from ..cli import SizeType
+
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        fail(f"must be a size (\"2M\" or a number of bytes), not {_show(value)}")
+    try:
+        size = SizeType().convert(value, None, None)
+    except click.BadParameter:
+        fail(f"must be a size (\"2M\" or a number of bytes), not {_show(value)}")
+    if size <= 0 or size % PAGE_SIZE or size > MAX_MEM:
+        fail(f"must be a positive multiple of {PAGE_SIZE} up to {MAX_MEM:#x}, not {_show(value)}")
+    return size
+
+
+MAX_LINE = 4096                 # bytes of one prefixed line (a longer line is split)
 
 
 class PrefixedLines:
-    """A guest's console on a shared terminal: whole lines, each prefixed with the guest's name."""
+    """A guest's console on a shared terminal: whole lines, each prefixed with the guest's name.
+
+    A line longer than MAX_LINE bytes is split: every MAX_LINE bytes without a newline go out as
+    a line of their own (with the prefix and a newline added), so what is held back for one guest
+    is bounded and the work is linear in the output, however long the guest's lines."""
 
     def __init__(self, name: str, stream):
         self.prefix = f"{name}| ".encode()
@@ -212,10 +344,26 @@ class PrefixedLines:
         self.partial = bytearray()
 
     def write(self, data: bytes) -> None:
-        self.partial += data
-        *lines, self.partial[:] = self.partial.split(b"\n")
-        for line in lines:
-            self.stream.write(self.prefix + line + b"\n")
+        partial = self.partial
+        partial += data
+        if len(partial) <= MAX_LINE and b"\n" not in data:
+            return              # the usual case, a byte at a time: nothing to cut yet
+        lines, start, end = [], 0, len(partial)
+        while start < end:
+            newline = partial.find(b"\n", start, start + MAX_LINE + 1)
+            if newline >= 0:
+                lines.append(self.prefix + partial[start:newline + 1])
+                start = newline + 1
+            elif end - start > MAX_LINE:
+                lines.append(self.prefix + partial[start:start + MAX_LINE] + b"\n")
+                start += MAX_LINE
+            else:
+                break
+        del partial[:start]
+        self.stream.write(b"".join(lines))
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
 
     def flush(self) -> None:
         self.stream.flush()
@@ -228,23 +376,30 @@ class PrefixedLines:
 
 def guest_consoles(configs: list[GuestConfig], output_dir: str | None, stdin_allowed: bool):
     """Each guest's (input, output), and what to close at the end."""
-    from ..cli import console_input
+    from ..cli import console_input, stdout_bytes
 
     consoles, closers = [], []
-    if output_dir is not None:
-        os.makedirs(output_dir, exist_ok=True)
+    try:
+        if output_dir is not None:
+            os.makedirs(output_dir, exist_ok=True)
+    except OSError as e:
+        raise click.BadParameter(f"{output_dir}: {e.strerror}", param_hint="--guest-output") from None
     for i, config in enumerate(configs):
         if config.input is not None or stdin_allowed:
             cin = console_input(config.input)
         else:
             cin = ConsoleInput(None)
         if output_dir is not None:
-            stream = open(os.path.join(output_dir, f"guest{i + 1}.out"), "wb")
+            name = os.path.join(output_dir, f"guest{i + 1}.out")
+            try:
+                stream = open(name, "wb")
+            except OSError as e:
+                raise click.BadParameter(f"{name}: {e.strerror}", param_hint="--guest-output") from None
             closers.append(stream.close)
         elif len(configs) == 1:
-            stream = sys.stdout.buffer
+            stream = stdout_bytes()
         else:
-            stream = PrefixedLines(f"guest{i + 1}", sys.stdout.buffer)
+            stream = PrefixedLines(f"guest{i + 1}", stdout_bytes())
             closers.append(stream.close)
         out = ConsoleOutput(stream)
         closers.insert(0, out.flush)
