@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from isa.machine import PSW_IE, PSW_U
+from isa.machine import PSW_U
 
 from vmm_support import assemble
 

@@ -40,6 +40,7 @@ class Outcome:
     status: int
     output: bytes
     state: dict
+    message: str = ""            # the crash report or other end message, as the CLI prints it
 
     def observable(self):
         return self.kind, self.status, self.output, self.state
@@ -57,7 +58,7 @@ def run_bare(elf: Path, modules=(), mem: int = DEFAULT_RAM_SIZE, stdin: bytes = 
     state = {name: getattr(m, name) for name in SPECIAL}
     state["regs"] = list(m.regs)
     status = EXIT_LIMIT if stop.kind == "limit" else stop.exit_status     # as toyvm run reports it
-    return Outcome(stop.kind, status, out.getvalue(), state)
+    return Outcome(stop.kind, status, out.getvalue(), state, stop.message)
 
 
 def run_vmm(guests: list[dict], limit: int = LIMIT, **monitor_options) -> tuple[list[Outcome], Monitor]:
@@ -75,7 +76,7 @@ def run_vmm(guests: list[dict], limit: int = LIMIT, **monitor_options) -> tuple[
         state = {name: getattr(vcpu, name) for name in SPECIAL}
         regs_pc = (monitor.machine.regs, monitor.machine.pc) if vcpu.attached else (vcpu.regs, vcpu.pc)
         state["regs"], state["pc"] = list(regs_pc[0]), regs_pc[1]
-        outcomes.append(Outcome(stop.kind, stop.exit_status, out.getvalue(), state))
+        outcomes.append(Outcome(stop.kind, stop.exit_status, out.getvalue(), state, stop.message))
     return outcomes, monitor
 
 

@@ -29,13 +29,14 @@ from __future__ import annotations
 import time
 
 from isa import decode
-from isa.machine import (CAUSE_BY_NAME, DEFAULT_RAM_SIZE, DEVICE_BASE, INTERRUPT_BIT, PAGE_SHIFT, PAGE_SIZE,
-                         PMAR_ON, PMAR_ROOT_MASK, PSW_IE, PSW_PIE, PSW_PU, PSW_U, PSW_WRITABLE,
+from isa.machine import (CAUSE_BY_NAME, DEFAULT_RAM_SIZE, DEVICE_BASE, PAGE_SHIFT, PMAR_ON, PMAR_ROOT_MASK, PSW_IE, PSW_U, PSW_WRITABLE, PTE_ADDR_MASK, PTE_V,
                          SR_NAMES)
+from isa.privileged import (DEFAULT_REPEAT_LIMIT, ProgressWatch, enter_trap, execute_privileged,
+                            execute_sensitive, write_pmar_value)
 from isa.semantics import HELPERS
 
 from .devices import RX_IRQ, ConsoleInput, ConsoleOutput, Devices
-from .errors import EXIT_CRASH, Stop, cause_name, crash_report
+from .errors import EXIT_CRASH, Stop, crash_report
 from .memory import PhysicalMemory
 from .codecache import CodeCache
 from .mmu import EXEC, MMU, READ, WRITE, TranslationFault
@@ -50,7 +51,7 @@ CONSOLE_POLL = 10_000   # instructions between polls of an interactive console f
 
 class Machine:
     def __init__(self, mem_size: int = DEFAULT_RAM_SIZE, *, hw_assist: bool = False,
-                 console_in: ConsoleInput | None = None, console_out: ConsoleOutput | None = None):
+                 repeat_limit: int = DEFAULT_REPEAT_LIMIT, console_in: ConsoleInput | None = None, console_out: ConsoleOutput | None = None):
         self.mem = PhysicalMemory(mem_size)
         self.mmu = MMU(self.mem)
         self.devices = Devices(console_in or ConsoleInput(None), console_out or ConsoleOutput())
@@ -68,13 +69,13 @@ class Machine:
         self._stop_at: int | None = None
         self._limit = 0                      # the dispatcher's next event (instruction count)
         self._accounted = 0
-        self._last_trap_count = -1
+        self.progress = ProgressWatch(repeat_limit)   # the trap-loop and no-progress rules
         self._bailed = False                 # a region left an instruction for single-stepping
         self.code = CodeCache(self.mem.plain, self.mmu.forget_writable)
         self.mmu.on_overflow = self.code.unbind_translated
         self._namespaces = [self._namespace(ctx) for ctx in range(4)]
 
-    # --- state access --------------------------------------------------------------------
+    # --- state access (the Processor of isa/privileged.py) ----------------------------------------
     def read_sr(self, number: int) -> int:
         return getattr(self, SR_NAMES[number])
 
@@ -89,9 +90,20 @@ class Machine:
         self._account()
         self.psw = value & PSW_WRITABLE
 
-    def set_pmar(self, value: int) -> None:
-        self.pmar = value & (PMAR_ROOT_MASK | PMAR_ON)
+    def read_pmar(self) -> int:
+        return self.pmar
+
+    def write_pmar(self, value: int) -> None:
+        self.pmar = write_pmar_value(value)
         self.tlb_flush()
+
+    set_pmar = write_pmar
+
+    def flush_translations(self) -> None:
+        self.tlb_flush()
+
+    def halt(self) -> None:
+        self.stopped = Stop("halt", 0)
 
     def retire(self, n: int = 1) -> None:
         """Count n instructions as completed (an instruction a monitor emulated)."""
@@ -121,7 +133,9 @@ class Machine:
         self.write_bytes(paddr, (value & MASK).to_bytes(4, "little"))
 
     def peek_instruction(self, vaddr: int) -> int | None:
-        """The word at vaddr through the TLB or a walk, without side effects (None if unmapped)."""
+        """The word the processor fetches at vaddr, without side effects: through the TLB (which
+        may hold a stale translation until tlbflush) or a walk; a valid leaf is enough (its flags
+        may refuse the fetch). None when there is no word there."""
         if vaddr & 3:
             return None
         paddr = vaddr
@@ -132,8 +146,14 @@ class Machine:
                     entry = self.mmu.walk(self.pmar, vaddr, EXEC)
                 except TranslationFault:
                     return None
-            paddr = (entry & ~0xFFF) | (vaddr & 0xFFF)
+            if not entry & PTE_V:
+                return None
+            paddr = (entry & PTE_ADDR_MASK) | (vaddr & 0xFFF)
         return self.mem.read_word(paddr) if self.mem.contains(paddr, 4) else None
+
+    def page_map_reader(self):
+        """(read_word(physical address), RAM size): what a walk of the page maps reads."""
+        return self.mmu.read_word, self.mem.size
 
     # --- cached translations --------------------------------------------------------------------
     def tlb_flush(self) -> None:
@@ -209,23 +229,15 @@ class Machine:
         if self.monitor is not None:
             self.monitor.on_trap(self, cause, tval)
             return
-        if not cause & INTERRUPT_BIT and self.pc == self.tvec and self.count == self._last_trap_count:
-            self.stopped = Stop("crash", EXIT_CRASH, crash_report(
-                self, f"trap loop: the trap handler at tvec={self.tvec:08x} raised {cause_name(cause)} "
-                      f"(tval={tval:08x}) before completing an instruction; the trap it was "
-                      f"entered for is in cause/tval/epc below"))
+        stuck = self.progress.on_exception(self.count, self.pc, cause, tval, self.tvec)
+        if stuck is not None:
+            self.stopped = Stop("crash", EXIT_CRASH, crash_report(self, stuck, fault=(cause, tval)))
             return
         self.enter_trap(cause, tval)
 
     def enter_trap(self, cause: int, tval: int) -> None:
-        """SPEC §4 trap entry: epc <- pc, PU <- U, PIE <- IE, U <- 0, IE <- 0, pc <- tvec."""
-        psw = self.psw
-        self.set_psw((PSW_PU if psw & PSW_U else 0) | (PSW_PIE if psw & PSW_IE else 0))
-        self.epc = self.pc
-        self.cause = cause
-        self.tval = tval & MASK
-        self.pc = self.tvec
-        self._last_trap_count = self.count
+        self.pc = enter_trap(self, self.pc, cause, tval)
+        self.progress.entered(self.count)
 
     # --- slow paths called from translated code ----------------------------------------------
     def _fault(self, cause: int, tval: int, pc: int, done: int, budget: int) -> None:
@@ -345,7 +357,7 @@ class Machine:
         d = decode(word)
         if d is None:
             return self.trap(C["ILLEGAL_INSTRUCTION"], word)
-        kind, name = d.instr.kind, d.instr.mnemonic
+        kind = d.instr.kind
         user = self.psw & PSW_U
         if kind == "ecall":
             return self.trap(C["SVC"], 0)
@@ -357,37 +369,11 @@ class Machine:
             return self.trap(C["PRIVILEGED_INSTRUCTION"], word)
         if kind == "sensitive" and user and self.hw_assist:
             return self.trap(C["VIRTUALIZATION_TRAP"], word)
-        regs = self.regs
-        next_pc = (self.pc + 4) & MASK
-        if name == "rdpsw":
-            if d.rd:
-                regs[d.rd] = self.psw
-        elif name == "wrpsw":
-            if not user:
-                self.set_psw(self.psw & ~PSW_IE | regs[d.rs1] & PSW_IE)
-        elif name == "ldpmar":
-            if d.rd:
-                regs[d.rd] = self.pmar
-        elif name == "stpmar":
-            self.set_pmar(regs[d.rs1])
-        elif name == "tlbflush":
-            self.tlb_flush()
-        elif name == "mfsr":
-            if d.rd:
-                regs[d.rd] = self.read_sr(d.imm)
-        elif name == "mtsr":
-            self.write_sr(d.imm, regs[d.rs1])
-        elif name == "rti":
-            psw = self.psw
-            self.set_psw(psw & ~(PSW_U | PSW_IE) | (PSW_U if psw & PSW_PU else 0)
-                         | (PSW_IE if psw & PSW_PIE else 0))
-            next_pc = self.epc
-        elif name == "halt":
-            self.stopped = Stop("halt", 0)
-        else:  # pragma: no cover - every system kind is handled above
-            raise AssertionError(name)
+        if kind == "sensitive":
+            self.pc = execute_sensitive(self, d, self.regs, self.pc)
+        else:
+            self.pc = execute_privileged(self, d, self.regs, self.pc)
         self.count += 1
-        self.pc = next_pc
 
     # --- running -----------------------------------------------------------------------------
     def run(self, max_instructions: int | None = None) -> Stop:

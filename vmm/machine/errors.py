@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from isa.machine import ABI_NAMES, CAUSE_NAMES
+from isa.machine import ABI_NAMES, CAUSE_NAMES, PMAR_ON, PSW_U, PTE_U, PTE_V
+from isa.privileged import ACCESS_OF_FAULT, EXEC, WalkFault, explain_walk, walk
 
 from .disasm import disassemble
 
@@ -45,11 +46,17 @@ def register_dump(regs: list[int]) -> str:
     return "\n".join(lines)
 
 
-def crash_report(machine, headline: str) -> str:
-    """pc, the instruction there, the special registers and all general registers."""
+def crash_report(machine, headline: str, fault: tuple[int, int] | None = None) -> str:
+    """pc, the instruction there, the special registers and all general registers; with
+    ``fault`` = (cause, tval) of the exception that ended the run, why it was raised (the page
+    walk that refused a page fault) and hints for common mistakes.
+
+    ``machine`` is anything with the processor's state, ``peek_instruction(va)`` and
+    ``page_map_reader()`` -> (read_word(physical address), memory size): the bare machine, or a
+    guest's view of its virtual machine."""
     word = machine.peek_instruction(machine.pc)
     text = disassemble(word, machine.pc) if word is not None else "(not fetchable)"
-    mode = "user" if machine.psw & 1 else "kernel"
+    mode = "user" if machine.psw & PSW_U else "kernel"
     lines = [
         f"toyvm: {headline}",
         f"  pc={machine.pc:08x} ({mode} mode)  instruction: {text}"
@@ -59,4 +66,26 @@ def crash_report(machine, headline: str) -> str:
         f"  instructions completed: {machine.count}",
         register_dump(machine.regs),
     ]
+    if fault is not None:
+        lines += ["  " + line for line in explain(machine, *fault)]
     return "\n".join(lines)
+
+
+def explain(machine, cause: int, tval: int) -> list[str]:
+    """Why the exception (cause, tval) at machine.pc was raised, and hints."""
+    user = bool(machine.psw & PSW_U)
+    read_word, size = machine.page_map_reader()
+    lines = [f"the exception: {cause_name(cause)} at pc={machine.pc:08x} tval={tval & 0xFFFFFFFF:08x}"]
+    if cause in ACCESS_OF_FAULT:
+        lines += explain_walk(read_word, size, machine.pmar, tval, ACCESS_OF_FAULT[cause], user)
+    if machine.tvec == 0:
+        lines.append("hint: tvec is 0: no trap handler was installed (mtsr tvec, REG at boot)")
+    if not user and machine.pmar & PMAR_ON:
+        try:
+            _, leaf = walk(read_word, size, machine.pmar, machine.pc, EXEC)
+        except WalkFault:
+            leaf = 0
+        if leaf & PTE_V and leaf & PTE_U:
+            lines.append("hint: kernel mode is running code from a user page (PTE_U): an rti with PSW_PU "
+                         "clear returns in kernel mode; set PSW_PU in psw before rti to enter user mode")
+    return lines

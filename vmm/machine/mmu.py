@@ -22,17 +22,12 @@ access then meets RAM, the device page or BUS_ERROR like an untranslated one.
 """
 from __future__ import annotations
 
-from isa.machine import (CAUSE_BY_NAME, PAGE_SHIFT, PMAR_ROOT_MASK, PTE_ADDR_MASK, PTE_R, PTE_U,
-                         PTE_V, PTE_W, PTE_X)
+from isa.machine import PAGE_SHIFT, PTE_ADDR_MASK, PTE_V
+from isa.privileged import EXEC, FAULT_OF_ACCESS, READ, WRITE, WalkFault, leaf_allows, walk
 
 from .memory import PhysicalMemory
 
-READ, WRITE, EXEC = PTE_R, PTE_W, PTE_X
-FAULT_CAUSE = {READ: CAUSE_BY_NAME["PAGE_FAULT_LOAD"], WRITE: CAUSE_BY_NAME["PAGE_FAULT_STORE"],
-               EXEC: CAUSE_BY_NAME["PAGE_FAULT_FETCH"]}
-BUS_ERROR = CAUSE_BY_NAME["BUS_ERROR"]
-_POINTER_FLAGS = PTE_R | PTE_W | PTE_X | PTE_U
-OFFSET_MASK = (1 << PAGE_SHIFT) - 1
+__all__ = ["MMU", "TranslationFault", "READ", "WRITE", "EXEC"]
 MAX_TLB_ENTRIES = 65_536      # 256 MiB of mapped address space
 MAX_SAVED_SPACES = 64
 
@@ -63,17 +58,13 @@ class MMU:
 
     def walk(self, pmar: int, vaddr: int, access: int) -> int:
         """The leaf entry for vaddr, read from the page maps in RAM (no permission check)."""
-        size, words = self.mem.size, self.mem.u32
-        root_entry_addr = (pmar & PMAR_ROOT_MASK) + ((vaddr >> 22) << 2)
-        if root_entry_addr >= size:
-            raise TranslationFault(BUS_ERROR)
-        root = words[root_entry_addr >> 2]
-        if not root & PTE_V or root & _POINTER_FLAGS:
-            raise TranslationFault(FAULT_CAUSE[access])
-        leaf_addr = (root & PTE_ADDR_MASK) + (((vaddr >> PAGE_SHIFT) & 0x3FF) << 2)
-        if leaf_addr >= size:
-            raise TranslationFault(BUS_ERROR)
-        return words[leaf_addr >> 2]
+        try:
+            return walk(self.read_word, self.mem.size, pmar, vaddr, access)[1]
+        except WalkFault as fault:
+            raise TranslationFault(fault.cause) from None
+
+    def read_word(self, paddr: int) -> int:
+        return self.mem.u32[paddr >> 2]
 
     def translate(self, pmar: int, vaddr: int, access: int, user: bool) -> int:
         """The physical address of an allowed access, else TranslationFault."""
@@ -87,8 +78,8 @@ class MMU:
                     self.flush()
                     self.on_overflow()
                 self.tlb[vpn] = entry
-        if not entry & PTE_V or not entry & access or (user and not entry & PTE_U):
-            raise TranslationFault(FAULT_CAUSE[access])
+        if not leaf_allows(entry, access, user):
+            raise TranslationFault(FAULT_OF_ACCESS[access])
         ppn = (entry & PTE_ADDR_MASK) >> PAGE_SHIFT
         delta = (ppn - vpn) << PAGE_SHIFT
         if ppn < self.mem.size >> PAGE_SHIFT:   # RAM: let translated code reach it directly

@@ -38,7 +38,7 @@ from __future__ import annotations
 from isa import BY_MNEMONIC, INSTRUCTIONS, decode, sign_extend
 from isa.machine import PAGE_SHIFT, PAGE_SIZE, PMAR_ON
 
-from .shadow import EXEC, READ, WRITE, GuestFault, walk
+from isa.privileged import EXEC, READ, WRITE, WalkFault
 from .strategy import TrapAndEmulate, emulate_sensitive
 
 MASK = 0xFFFFFFFF
@@ -164,9 +164,8 @@ class BinaryTranslation(TrapAndEmulate):
 
     def _pc_gpa(self, machine) -> int | None:
         """The guest-physical address of the instruction at machine.pc (it was just fetched)."""
-        vcpu = self.guest.vcpu
         try:
-            gpa, _, _ = walk(self.guest.mmap, vcpu.pmar, machine.pc, EXEC, vcpu.user)
-        except GuestFault:
+            gpa, _, _ = self.guest.translate(machine.pc, EXEC)
+        except WalkFault:
             return None
         return gpa if gpa < self.guest.mmap.size else None

@@ -16,13 +16,14 @@ trap between two guest instructions only while the guest's virtual IE is set (``
 from __future__ import annotations
 
 from isa.machine import CAUSE_BY_NAME, INTERRUPT_BIT, PSW_IE, PSW_U
+from isa.privileged import ACCESS_OF_FAULT, EXEC, WalkFault, enter_trap
 
 from ..machine import EXIT_CRASH, Stop
 from ..machine.devices import RX_IRQ
 from ..machine.errors import cause_name
 from .emulate import emulate_privileged
 from .guest import Guest
-from .shadow import ACCESS_OF_FAULT, DEVICE_PAGE, EXEC, GuestFault, walk
+from .shadow import DEVICE_PAGE
 from .vdevices import emulate_device_access
 
 C = CAUSE_BY_NAME
@@ -65,8 +66,8 @@ class Dispatcher:
         access = ACCESS_OF_FAULT[cause]
         vcpu = guest.vcpu
         try:
-            gpa, root, leaf = walk(guest.mmap, vcpu.pmar, va, access, vcpu.user)
-        except GuestFault as fault:
+            gpa, root, leaf = guest.translate(va, access)
+        except WalkFault as fault:
             return self.reflect(guest, fault.cause, va)
         if gpa < guest.mmap.size and guest.strategy.page_fault(self.machine, access, va, gpa):
             guest.last_fill = None
@@ -97,11 +98,9 @@ class Dispatcher:
     def reflect(self, guest: Guest, cause: int, tval: int) -> None:
         """SPEC §4 trap entry on the guest's virtual CPU, at the guest's tvec."""
         machine, vcpu, stats = self.machine, guest.vcpu, guest.stats
-        if vcpu.is_trap_loop(machine.pc, cause):
-            return self.fail(guest, f"trap loop: the trap handler at tvec={vcpu.tvec:08x} raised "
-                                    f"{cause_name(cause)} (tval={tval & 0xFFFFFFFF:08x}) before "
-                                    f"completing an instruction; the trap it was entered for is "
-                                    f"in cause/tval/epc below")
+        stuck = guest.progress.on_exception(vcpu.count, machine.pc, cause, tval, vcpu.tvec)
+        if stuck is not None:
+            return self.fail(guest, stuck, (cause, tval))
         if cause & INTERRUPT_BIT:
             stats.interrupts[cause] += 1
         elif cause in TRUE_FAULTS:
@@ -110,9 +109,8 @@ class Dispatcher:
             stats.syscalls += 1
         else:
             stats.reflected[cause] += 1
-        psw = vcpu.trap_entry(machine.pc, cause, tval)
-        machine.pc = vcpu.tvec
-        guest.set_psw(psw)
+        machine.pc = enter_trap(guest, machine.pc, cause, tval)
+        guest.progress.entered(vcpu.count)
         guest.strategy.reflected(machine)
         return None
 
@@ -136,5 +134,5 @@ class Dispatcher:
         if deadline is not None and guest.vcpu.to_real_count(deadline) < self.run_end:
             self.machine.stop(Stop("rebound"))
 
-    def fail(self, guest: Guest, headline: str) -> None:
-        guest.end(Stop("crash", EXIT_CRASH, guest.report(headline)))
+    def fail(self, guest: Guest, headline: str, fault: tuple[int, int] | None = None) -> None:
+        guest.end(Stop("crash", EXIT_CRASH, guest.report(headline, fault)))

@@ -5,18 +5,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from isa.machine import DEFAULT_RAM_SIZE, PMAR_ON, PMAR_ROOT_MASK, PSW_U, PSW_WRITABLE, REGISTERS
+from isa.machine import (DEFAULT_RAM_SIZE, PAGE_SHIFT, PMAR_ON, PMAR_ROOT_MASK, PSW_U, PSW_WRITABLE,
+                         PTE_ADDR_MASK, PTE_V, REGISTERS, SR_NUMBERS)
+from isa.privileged import (DEFAULT_REPEAT_LIMIT, EXEC, ProgressWatch, WalkFault, translate, walk,
+                            write_pmar_value)
 
 from ..machine import ConsoleInput, ConsoleOutput, Devices, Stop, crash_report, load_executable
 from ..machine.boot import load_modules
 from .allocator import HostAllocator
 from .machine_map import GuestPhysicalMemory, MachineMap
-from .shadow import EXEC, GuestFault, Shadows, walk
+from .shadow import PHYSICAL, Shadows
 from .stats import GuestStats
 from .strategy import TrapAndEmulate
 from .vcpu import VirtualCPU
 
 A0 = REGISTERS["a0"]
+SR_PSW = SR_NUMBERS["psw"]
 
 
 @dataclass
@@ -27,6 +31,7 @@ class GuestConfig:
     mem: int = DEFAULT_RAM_SIZE
     input: str | None = None              # console input file (None: see the CLI)
     max_instructions: int | None = None
+    repeat_limit: int = DEFAULT_REPEAT_LIMIT   # the no-progress rule (isa/privileged.py)
 
 
 class Guest:
@@ -42,7 +47,8 @@ class Guest:
         self.mmap = MachineMap(machine, allocator, index, config.mem)
         self.strategy = strategy(self)
         self.shadows = Shadows(machine, allocator, self.mmap, index, self.stats, shadow_cache,
-                               self.strategy.leaf_flags)
+                               self.strategy.leaf_flags, self.read_word)
+        self.progress = ProgressWatch(config.repeat_limit)
         self.devices = Devices(console_in, console_out)
         self.exit: Stop | None = None         # how the guest ended, once it has
         self.last_fill: tuple | None = None   # the last hidden fault (a fill must resolve it)
@@ -57,7 +63,44 @@ class Guest:
         if self.config.modules:
             self.vcpu.regs[A0] = load_modules(memory, self.config.modules, image.end)
 
-    # --- changes of virtual state the monitor makes while the guest is on the processor ------
+    # --- the guest's memory as the guest sees it ----------------------------------------------------
+    def read_word(self, gpa: int) -> int:
+        """The aligned word at guest-physical gpa (< size) as the guest wrote it."""
+        return self.strategy.original_word(gpa)
+
+    def translate(self, va: int, access: int) -> tuple[int, int, int]:
+        """va through the guest's own page maps, as the bare machine's MMU would walk them:
+        (guest-physical address, root entry, leaf entry), or WalkFault."""
+        vcpu = self.vcpu
+        return translate(self.read_word, self.mmap.size, vcpu.pmar, va, access, vcpu.user)
+
+    # --- the virtual processor (the Processor of isa/privileged.py) --------------------------------
+    def read_sr(self, number: int) -> int:
+        return self.vcpu.read_sr(number)
+
+    def write_sr(self, number: int, value: int) -> None:
+        if number == SR_PSW:
+            self.set_psw(value)
+        else:
+            self.vcpu.write_sr(number, value)
+
+    def read_pmar(self) -> int:
+        return self.vcpu.pmar
+
+    def write_pmar(self, value: int) -> None:
+        vcpu = self.vcpu
+        if (value ^ vcpu.pmar) & PMAR_ROOT_MASK:
+            self.stats.pmar_switches += 1
+        vcpu.pmar = write_pmar_value(value)
+        self.flush_translations()
+
+    def flush_translations(self) -> None:
+        self.shadows.flush()
+        self.shadows.activate(self.vcpu.pmar, self.vcpu.user)
+
+    def halt(self) -> None:
+        self.end(Stop("halt", 0))
+
     def set_psw(self, value: int) -> None:
         vcpu = self.vcpu
         vcpu.account()
@@ -66,17 +109,6 @@ class Guest:
         self.machine.set_psw(vcpu.psw | PSW_U)     # the guest always runs in real user mode
         if vcpu.psw & PSW_U != was_user:
             self.shadows.activate(vcpu.pmar, vcpu.user)
-
-    def set_pmar(self, value: int) -> None:
-        vcpu = self.vcpu
-        if (value ^ vcpu.pmar) & PMAR_ROOT_MASK:
-            self.stats.pmar_switches += 1
-        vcpu.pmar = value & (PMAR_ROOT_MASK | PMAR_ON)
-        self.flush_translations()
-
-    def flush_translations(self) -> None:
-        self.shadows.flush()
-        self.shadows.activate(self.vcpu.pmar, self.vcpu.user)
 
     def load(self) -> None:
         """Put this guest on the processor (the monitor's half of a world switch)."""
@@ -97,19 +129,32 @@ class Guest:
         self.machine.stop(Stop("guest"))
 
     # --- reports ------------------------------------------------------------------------------
-    def report(self, headline: str) -> str:
+    def report(self, headline: str, fault: tuple[int, int] | None = None) -> str:
         """The bare machine's crash report, of the guest's virtual state."""
-        return crash_report(_GuestView(self), f"{self.name}: {headline}")
+        return crash_report(_GuestView(self), f"{self.name}: {headline}", fault)
 
     def peek_instruction(self, va: int) -> int | None:
-        """The word at guest-virtual va as the guest's current mode would fetch it, or None."""
+        """The word the guest fetches at va, as the bare machine's ``peek_instruction``: through
+        the translation the processor holds for it (the guest entry its shadow leaf was filled
+        from, which may be stale until tlbflush, as a TLB entry is), else through a walk of the
+        guest's maps; a valid leaf is enough (its flags may refuse the fetch). None: no word."""
         if va & 3:
             return None
-        try:
-            gpa, _, _ = walk(self.mmap, self.vcpu.pmar, va, EXEC, self.vcpu.user)
-        except GuestFault:
-            return None
-        return self.strategy.original_word(gpa) if gpa < self.mmap.size else None
+        vcpu, gpa = self.vcpu, va
+        if vcpu.pmar & PMAR_ON:
+            shadow = self.shadows.installed
+            source = shadow.sources.get(va >> PAGE_SHIFT) if shadow is not None and shadow.key != PHYSICAL else None
+            if source is not None:
+                leaf = source[1]
+            else:
+                try:
+                    _, leaf = walk(self.read_word, self.mmap.size, vcpu.pmar, va, EXEC)
+                except WalkFault:
+                    return None
+            if not leaf & PTE_V:
+                return None
+            gpa = (leaf & PTE_ADDR_MASK) | (va & 0xFFF)
+        return self.read_word(gpa) if gpa < self.mmap.size else None
 
 
 class _GuestView:
@@ -123,4 +168,7 @@ class _GuestView:
         for name in ("psw", "pmar", "epc", "cause", "tval", "tvec", "scratch"):
             setattr(self, name, getattr(vcpu, name))
         self.peek_instruction = guest.peek_instruction
+        self._memory = (guest.read_word, guest.mmap.size)
 
+    def page_map_reader(self):
+        return self._memory

@@ -11,7 +11,8 @@ mode is reflected to its kernel, as the bare machine would trap it.
 from __future__ import annotations
 
 from isa import decode
-from isa.machine import PAGE_SIZE, PSW_IE, REGISTERS
+from isa.machine import PAGE_SIZE, REGISTERS
+from isa.privileged import rti_psw, wrpsw_psw
 from isa.paravirt import (HC_PUTC, HC_RDPSW, HC_RTI, HC_SET_VCPU, HC_WRPSW, HYPERCALLS, VCPU_CAUSE,
                           VCPU_EPC, VCPU_PSW, VCPU_SCRATCH, VCPU_TVAL)
 
@@ -50,13 +51,13 @@ class Paravirtualization(TrapAndEmulate):
             guest.set_psw(self._read(VCPU_PSW))
             regs[A7] = self._read(VCPU_SCRATCH)
             next_pc = vcpu.epc
-            guest.set_psw(vcpu.rti_psw())
+            guest.set_psw(rti_psw(vcpu.psw))
         elif number == HC_PUTC:
             guest.devices.console_out.write(bytes([regs[A0] & 0xFF]))
         elif number == HC_RDPSW:
             regs[A0] = vcpu.psw
         elif number == HC_WRPSW:
-            guest.set_psw(vcpu.psw & ~PSW_IE | regs[A0] & PSW_IE)
+            guest.set_psw(wrpsw_psw(vcpu.psw, regs[A0]))
         else:
             regs[A0] = REFUSED
         machine.pc = next_pc

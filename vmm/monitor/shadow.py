@@ -13,8 +13,8 @@ real user mode). Which shadow is installed follows the guest's virtual state:
 
 Shadows start empty and are filled lazily: a real page fault the guest's own maps allow is a
 *hidden* fault, fixed by writing one leaf; one they refuse is a *true* fault for the guest
-(``walk`` returns the cause the bare machine would raise, BUS_ERROR for page maps or leaves
-beyond the guest's memory).
+(``Guest.translate``, the walk of isa/privileged.py over the guest's memory, raises the cause
+the bare machine would raise, BUS_ERROR for page maps beyond the guest's memory).
 
 Cached per root: ``stpmar`` and ``tlbflush`` discard the guest's cached translations (SPEC §3).
 With the cache on, a flush only marks every shadow of the guest stale; a stale shadow is
@@ -27,52 +27,18 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-from isa.machine import (CAUSE_BY_NAME, DEVICE_BASE, PAGE_SHIFT, PAGE_SIZE, PMAR_ON, PMAR_ROOT_MASK,
-                         PTE_ADDR_MASK, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X)
+from isa.machine import (DEVICE_BASE, PAGE_SHIFT, PAGE_SIZE, PMAR_ON, PMAR_ROOT_MASK, PTE_ADDR_MASK, PTE_R,
+                         PTE_U, PTE_V, PTE_W, PTE_X)
 
 from .allocator import HostAllocator
 from .machine_map import MachineMap
 from .stats import GuestStats
 
-READ, WRITE, EXEC = PTE_R, PTE_W, PTE_X
-FAULT = {READ: CAUSE_BY_NAME["PAGE_FAULT_LOAD"], WRITE: CAUSE_BY_NAME["PAGE_FAULT_STORE"],
-         EXEC: CAUSE_BY_NAME["PAGE_FAULT_FETCH"]}
-BUS_ERROR = CAUSE_BY_NAME["BUS_ERROR"]
-ACCESS_OF_FAULT = {cause: access for access, cause in FAULT.items()}
 DEVICE_PAGE = DEVICE_BASE >> PAGE_SHIFT
-POINTER_FLAGS = PTE_R | PTE_W | PTE_X | PTE_U
 RWX = PTE_R | PTE_W | PTE_X
 PHYSICAL = "physical"          # the key of the translation-off shadow
 MAX_CACHED = 64                # translated shadows kept per guest (plus the frame budget)
 ZERO_PAGE = bytes(PAGE_SIZE)
-
-
-class GuestFault(Exception):
-    """The guest's own page maps refuse the access: raise ``cause`` in the guest."""
-
-    def __init__(self, cause: int):
-        self.cause = cause
-
-
-def walk(mmap: MachineMap, vpmar: int, va: int, access: int, user: bool) -> tuple[int, int, int]:
-    """Translate va through the guest's page maps as the bare machine's MMU would:
-    (guest-physical address, root entry, leaf entry), or GuestFault. Translation off: (va, 0, 0)."""
-    if not vpmar & PMAR_ON:
-        return va, 0, 0
-    size = mmap.size
-    root_addr = (vpmar & PMAR_ROOT_MASK) + ((va >> 22) << 2)
-    if root_addr >= size:
-        raise GuestFault(BUS_ERROR)
-    root = mmap.read_word(root_addr)
-    if not root & PTE_V or root & POINTER_FLAGS:
-        raise GuestFault(FAULT[access])
-    leaf_addr = (root & PTE_ADDR_MASK) + (((va >> PAGE_SHIFT) & 0x3FF) << 2)
-    if leaf_addr >= size:
-        raise GuestFault(BUS_ERROR)
-    leaf = mmap.read_word(leaf_addr)
-    if not leaf & PTE_V or not leaf & access or (user and not leaf & PTE_U):
-        raise GuestFault(FAULT[access])
-    return (leaf & PTE_ADDR_MASK) | (va & (PAGE_SIZE - 1)), root, leaf
 
 
 class ShadowMap:
@@ -94,7 +60,7 @@ class Shadows:
     """A guest's shadow maps: selection and installation, fills, resyncs, the per-root cache."""
 
     def __init__(self, machine, allocator: HostAllocator, mmap: MachineMap, guest_index: int,
-                 stats: GuestStats, cache: bool, leaf_flags):
+                 stats: GuestStats, cache: bool, leaf_flags, read_word):
         self.machine = machine
         self.allocator = allocator
         self.mmap = mmap
@@ -102,6 +68,7 @@ class Shadows:
         self.stats = stats
         self.cache = cache
         self.leaf_flags = leaf_flags       # the strategy's say over each leaf's R/W/X (strategy.py)
+        self.read_word = read_word         # guest RAM as the guest wrote it (page-map entries)
         self.maps: OrderedDict = OrderedDict()    # key -> ShadowMap, least recently used first
         self.epoch = 0
         self.installed: ShadowMap | None = None
@@ -188,15 +155,15 @@ class Shadows:
         """Keep the leaves whose guest entries are unchanged since they were filled."""
         self.stats.shadow_resyncs += 1
         shadow.epoch = self.epoch
-        mmap, vroot = self.mmap, shadow.key[0]
+        read_word, vroot = self.read_word, shadow.key[0]
         roots: dict[int, int] = {}              # root index -> the guest's root entry now
         stale = []
         for vpn, (root, leaf) in shadow.sources.items():
             index = vpn >> 10
             now = roots.get(index)
             if now is None:                     # (its address was inside memory at the fill)
-                now = roots[index] = mmap.read_word(vroot + (index << 2))
-            if now != root or mmap.read_word((root & PTE_ADDR_MASK) + ((vpn & 0x3FF) << 2)) != leaf:
+                now = roots[index] = read_word(vroot + (index << 2))
+            if now != root or read_word((root & PTE_ADDR_MASK) + ((vpn & 0x3FF) << 2)) != leaf:
                 stale.append(vpn)
         for vpn in stale:
             del shadow.sources[vpn]

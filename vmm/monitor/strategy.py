@@ -18,9 +18,7 @@ after a trap was reflected into the guest.
 from __future__ import annotations
 
 from isa import decode
-from isa.machine import PSW_IE
-
-MASK = 0xFFFFFFFF
+from isa.privileged import execute_sensitive
 
 
 class TrapAndEmulate:
@@ -58,16 +56,10 @@ def emulate_sensitive(guest, machine, word: int) -> None:
     """Perform ``rdpsw``/``wrpsw`` at machine.pc on the guest's *virtual* psw, as the bare machine
     does on the real one (SPEC §3): what a fixed machine (or monitor) owes the guest kernel."""
     d = decode(word)
-    vcpu = guest.vcpu
     guest.stats.sensitive[d.mnemonic] += 1
-    guest.stats.count_emulated(vcpu.user)
+    guest.stats.count_emulated(guest.vcpu.user)
     machine.retire()
-    if d.mnemonic == "rdpsw":
-        if d.rd:
-            machine.regs[d.rd] = vcpu.psw
-    elif not vcpu.user:                  # wrpsw: kernel mode sets IE, user mode is ignored
-        guest.set_psw(vcpu.psw & ~PSW_IE | machine.regs[d.rs1] & PSW_IE)
-    machine.pc = (machine.pc + 4) & MASK
+    machine.pc = execute_sensitive(guest, d, machine.regs, machine.pc)
 
 
 class HardwareAssist(TrapAndEmulate):

@@ -13,7 +13,7 @@ the count the bare machine would.
 """
 from __future__ import annotations
 
-from isa.machine import INTERRUPT_BIT, PSW_IE, PSW_PIE, PSW_PU, PSW_U, PSW_WRITABLE, SR_NAMES
+from isa.machine import PSW_U, SR_NAMES
 
 MASK = 0xFFFFFFFF
 
@@ -25,7 +25,6 @@ class VirtualCPU:
         self.psw = 0                  # reset: kernel mode, IE = 0, translation off
         self.pmar = 0
         self.epc = self.cause = self.tval = self.tvec = self.scratch = 0
-        self.last_trap_count = -1     # the count at the last trap entry (trap-loop detection)
         self.instructions = instructions   # completed, by virtual mode: [kernel, user]
         self._machine = None
         self._offset = 0              # real count - guest count while attached
@@ -77,24 +76,3 @@ class VirtualCPU:
 
     def write_sr(self, number: int, value: int) -> None:
         setattr(self, SR_NAMES[number], value & MASK)
-
-    def trap_entry(self, pc: int, cause: int, tval: int) -> int:
-        """SPEC §4 trap entry on the virtual state; returns the new virtual psw for the caller
-        to install (epc <- pc, PU <- U, PIE <- IE, U <- 0, IE <- 0, cause, tval)."""
-        self.epc = pc & MASK
-        self.cause = cause
-        self.tval = tval & MASK
-        self.last_trap_count = self.count
-        psw = self.psw
-        return (PSW_PU if psw & PSW_U else 0) | (PSW_PIE if psw & PSW_IE else 0)
-
-    def is_trap_loop(self, pc: int, cause: int) -> bool:
-        """The bare machine's crash rule: an exception at tvec before the handler completed one
-        instruction since the last trap entry."""
-        return not cause & INTERRUPT_BIT and pc == self.tvec and self.count == self.last_trap_count
-
-    def rti_psw(self) -> int:
-        """The psw after ``rti``: U <- PU, IE <- PIE, PU and PIE unchanged."""
-        psw = self.psw
-        return (psw & ~(PSW_U | PSW_IE) | (PSW_U if psw & PSW_PU else 0)
-                | (PSW_IE if psw & PSW_PIE else 0)) & PSW_WRITABLE

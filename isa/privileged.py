@@ -1,0 +1,252 @@
+"""The privileged layer's behaviour, defined once (SPEC §2-§5): trap entry, ``rti``, the
+privileged and sensitive instructions, the page-map walk, and the rules that stop a processor
+which can no longer make progress.
+
+Whoever executes TOY32 -- the bare machine (vmm/machine) on its real state, the monitor
+(vmm/monitor) on a guest's virtual state, every strategy -- calls these functions, so "a guest
+behaves as on the bare machine" does not rest on copies staying in step. They act on a
+``Processor``: anything with the six methods below. The general registers are passed as a list.
+
+    read_sr(number) -> int          psw, epc, cause, tval, tvec, scratch (numbers: isa.machine)
+    write_sr(number, value)         writing psw may switch mode (the caller's business)
+    read_pmar() -> int
+    write_pmar(value)               stpmar: install a root and discard cached translations
+    flush_translations()            tlbflush
+    halt()
+"""
+from __future__ import annotations
+
+from .decode import Decoded
+from .machine import (CAUSE_BY_NAME, CAUSE_NAMES, INTERRUPT_BIT, PAGE_SHIFT, PMAR_ON, PMAR_ROOT_MASK, PSW_IE,
+                      PSW_PIE, PSW_PU, PSW_U, PSW_WRITABLE, PTE_ADDR_MASK, PTE_R, PTE_U, PTE_V, PTE_W,
+                      PTE_X, SR_NUMBERS)
+
+MASK = 0xFFFFFFFF
+SR_PSW, SR_EPC, SR_CAUSE, SR_TVAL, SR_TVEC = (SR_NUMBERS[n] for n in ("psw", "epc", "cause", "tval", "tvec"))
+C = CAUSE_BY_NAME
+
+
+# --- trap entry and return (SPEC §4, §3) ------------------------------------------------------
+def trap_psw(psw: int) -> int:
+    """The psw after trap entry: PU <- U, PIE <- IE, U <- 0, IE <- 0."""
+    return (PSW_PU if psw & PSW_U else 0) | (PSW_PIE if psw & PSW_IE else 0)
+
+
+def rti_psw(psw: int) -> int:
+    """The psw after ``rti``: U <- PU, IE <- PIE; PU and PIE unchanged."""
+    return (psw & ~(PSW_U | PSW_IE) | (PSW_U if psw & PSW_PU else 0)
+            | (PSW_IE if psw & PSW_PIE else 0)) & PSW_WRITABLE
+
+
+def wrpsw_psw(psw: int, value: int) -> int:
+    """The psw after a kernel-mode ``wrpsw value``: only IE changes."""
+    return psw & ~PSW_IE | value & PSW_IE
+
+
+def enter_trap(cpu, pc: int, cause: int, tval: int) -> int:
+    """SPEC §4 trap entry on ``cpu`` for a trap at ``pc``; returns the new pc (tvec)."""
+    cpu.write_sr(SR_EPC, pc & MASK)
+    cpu.write_sr(SR_CAUSE, cause)
+    cpu.write_sr(SR_TVAL, tval & MASK)
+    cpu.write_sr(SR_PSW, trap_psw(cpu.read_sr(SR_PSW)))
+    return cpu.read_sr(SR_TVEC)
+
+
+# --- the system instructions -----------------------------------------------------------------
+def execute_privileged(cpu, d: Decoded, regs: list[int], pc: int) -> int:
+    """Perform a privileged instruction in kernel mode; returns the next pc."""
+    name = d.instr.mnemonic
+    if name == "mfsr":
+        if d.rd:
+            regs[d.rd] = cpu.read_sr(d.imm)
+    elif name == "mtsr":
+        cpu.write_sr(d.imm, regs[d.rs1])
+    elif name == "rti":
+        epc = cpu.read_sr(SR_EPC)
+        cpu.write_sr(SR_PSW, rti_psw(cpu.read_sr(SR_PSW)))
+        return epc
+    elif name == "ldpmar":
+        if d.rd:
+            regs[d.rd] = cpu.read_pmar()
+    elif name == "stpmar":
+        cpu.write_pmar(regs[d.rs1])
+    elif name == "tlbflush":
+        cpu.flush_translations()
+    elif name == "halt":
+        cpu.halt()
+    else:
+        raise ValueError(f"{name} is not a privileged instruction")
+    return (pc + 4) & MASK
+
+
+def execute_sensitive(cpu, d: Decoded, regs: list[int], pc: int) -> int:
+    """``rdpsw``/``wrpsw`` as the bare machine runs them in the mode ``cpu``'s psw says (SPEC §3:
+    user mode reads the real psw, and its wrpsw is silently ignored); returns the next pc."""
+    psw = cpu.read_sr(SR_PSW)
+    if d.instr.mnemonic == "rdpsw":
+        if d.rd:
+            regs[d.rd] = psw
+    elif not psw & PSW_U:
+        cpu.write_sr(SR_PSW, wrpsw_psw(psw, regs[d.rs1]))
+    return (pc + 4) & MASK
+
+
+def write_pmar_value(value: int) -> int:
+    """What ``stpmar`` keeps of a value: the root's page address and PMAR_ON."""
+    return value & (PMAR_ROOT_MASK | PMAR_ON)
+
+
+# --- the page-map walk (SPEC §5) ---------------------------------------------------------------
+READ, WRITE, EXEC = PTE_R, PTE_W, PTE_X
+FAULT_OF_ACCESS = {READ: C["PAGE_FAULT_LOAD"], WRITE: C["PAGE_FAULT_STORE"], EXEC: C["PAGE_FAULT_FETCH"]}
+ACCESS_OF_FAULT = {cause: access for access, cause in FAULT_OF_ACCESS.items()}
+ACCESS_NAMES = {READ: "read", WRITE: "write", EXEC: "execute"}
+POINTER_FLAGS = PTE_R | PTE_W | PTE_X | PTE_U
+
+
+class WalkFault(Exception):
+    """The walk cannot produce a leaf: ``cause`` is the trap to raise (BUS_ERROR when a page-map
+    word lies outside memory, else the access's page fault)."""
+
+    def __init__(self, cause: int):
+        super().__init__(cause)
+        self.cause = cause
+
+
+def walk(read_word, size: int, pmar: int, va: int, access: int) -> tuple[int, int]:
+    """(root entry, leaf entry) for va, reading page-map words with ``read_word(address)`` from a
+    memory of ``size`` bytes; no permission check on the leaf (see ``leaf_allows``).
+
+    A page-map word outside memory is a BUS_ERROR for the access being translated (a choice SPEC
+    leaves open, docs/spec.md)."""
+    root_addr = (pmar & PMAR_ROOT_MASK) + ((va >> 22) << 2)
+    if root_addr >= size:
+        raise WalkFault(C["BUS_ERROR"])
+    root = read_word(root_addr)
+    if not root & PTE_V or root & POINTER_FLAGS:
+        raise WalkFault(FAULT_OF_ACCESS[access])
+    leaf_addr = (root & PTE_ADDR_MASK) + (((va >> PAGE_SHIFT) & 0x3FF) << 2)
+    if leaf_addr >= size:
+        raise WalkFault(C["BUS_ERROR"])
+    return root, read_word(leaf_addr)
+
+
+def leaf_allows(leaf: int, access: int, user: bool) -> bool:
+    return bool(leaf & PTE_V and leaf & access and (not user or leaf & PTE_U))
+
+
+def translate(read_word, size: int, pmar: int, va: int, access: int, user: bool) -> tuple[int, int, int]:
+    """(physical address, root entry, leaf entry) of an allowed access, else WalkFault.
+    Translation off: (va, 0, 0)."""
+    if not pmar & PMAR_ON:
+        return va, 0, 0
+    root, leaf = walk(read_word, size, pmar, va, access)
+    if not leaf_allows(leaf, access, user):
+        raise WalkFault(FAULT_OF_ACCESS[access])
+    return (leaf & PTE_ADDR_MASK) | (va & ((1 << PAGE_SHIFT) - 1)), root, leaf
+
+
+def _flags(entry: int) -> str:
+    names = [n for bit, n in ((PTE_V, "V"), (PTE_R, "R"), (PTE_W, "W"), (PTE_X, "X"), (PTE_U, "U")) if entry & bit]
+    return "|".join(names) or "none"
+
+
+def explain_walk(read_word, size: int, pmar: int, va: int, access: int, user: bool) -> list[str]:
+    """The walk for va step by step, in words, ending at the step that refuses the access: what a
+    crash report shows under a page fault so the reader sees *why*, not only where."""
+    mode = "user" if user else "kernel"
+    what = f"{mode}-mode {ACCESS_NAMES[access]} of {va:08x}"
+    if not pmar & PMAR_ON:
+        return [f"{what}: translation is off (pmar {pmar:08x})"]
+    index1, index2 = va >> 22, (va >> PAGE_SHIFT) & 0x3FF
+    root_addr = (pmar & PMAR_ROOT_MASK) + (index1 << 2)
+    lines = [f"{what} through the page map at {pmar & PMAR_ROOT_MASK:08x}:"]
+    if root_addr >= size:
+        return lines + [f"  root entry {index1} at {root_addr:08x} is outside memory -> BUS_ERROR"]
+    root = read_word(root_addr)
+    lines.append(f"  root entry {index1} at {root_addr:08x} = {root:08x} ({_flags(root)})")
+    if not root & PTE_V:
+        return lines + ["  -> not valid (PTE_V clear)"]
+    if root & POINTER_FLAGS:
+        return lines + ["  -> refused: a root entry with R/W/X/U set (TOY32 has no superpages; a root "
+                        "entry must be V alone, pointing at a second-level map)"]
+    leaf_addr = (root & PTE_ADDR_MASK) + (index2 << 2)
+    if leaf_addr >= size:
+        return lines + [f"  second-level entry {index2} at {leaf_addr:08x} is outside memory -> BUS_ERROR"]
+    leaf = read_word(leaf_addr)
+    lines.append(f"  second-level entry {index2} at {leaf_addr:08x} = {leaf:08x} ({_flags(leaf)})")
+    if not leaf & PTE_V:
+        return lines + ["  -> not valid (PTE_V clear)"]
+    if not leaf & access:
+        flag = {READ: "PTE_R", WRITE: "PTE_W", EXEC: "PTE_X"}[access]
+        return lines + [f"  -> refused: {flag} is clear"]
+    if user and not leaf & PTE_U:
+        return lines + ["  -> refused: user mode and PTE_U is clear (a kernel-only page)"]
+    return lines + [f"  -> allowed now, physical {(leaf & PTE_ADDR_MASK) | (va & 0xFFF):08x} (the entry was "
+                    "changed since, or a stale cached translation refused it: run tlbflush after editing a map)"]
+
+
+# --- when a processor cannot make progress ------------------------------------------------------
+# Exceptions that are requests, not failures: the handler serves them and moves on, so the same
+# one at the same pc over and over is a loop of the program's (polling with ecall), not a fault.
+REQUESTS = frozenset({C["SVC"], C["BREAKPOINT"], C["VIRTUALIZATION_TRAP"]})
+MEMORY_FAULTS = frozenset(C[n] for n in ("PAGE_FAULT_FETCH", "PAGE_FAULT_LOAD", "PAGE_FAULT_STORE",
+                                         "MISALIGNED_FETCH", "MISALIGNED_LOAD", "MISALIGNED_STORE",
+                                         "BUS_ERROR"))
+DEFAULT_REPEAT_LIMIT = 1000     # repeats of one fault in a row that end the run (0: never)
+SHORT_GAP = 64                  # "a few instructions": a handler that faults again at once
+LONG_GAP = 10_000               # room for a handler that works hard and still fixes nothing
+
+
+class ProgressWatch:
+    """The rules that end a run which is going nowhere, with the same answer on the bare machine
+    and under the monitor (each keeps one watch per processor it runs):
+
+    * trap loop: an exception at pc = tvec before the handler completed a single instruction
+      since the last trap entry (e.g. tvec = 0 and RAM there holding 0, an illegal word);
+    * no progress: the same fault at the same pc ``repeat_limit`` times in a row (interrupts do
+      not count; another exception breaks the row), each either at most SHORT_GAP instructions
+      after the previous one -- a trap handler that itself faults on every entry, say through a
+      misaligned kernel stack -- or, for the very same memory fault (same tval), at most LONG_GAP
+      after it -- a page-fault handler that returns to an access it never makes succeed (a page
+      mapped with the wrong flags). Requests (ecall, ebreak, hypercall) never count: a program
+      may poll with them. 0 disables the rule.
+
+    ``on_exception`` returns the headline of the crash report, or None to go on; ``entered``
+    records a trap entry."""
+
+    def __init__(self, repeat_limit: int = DEFAULT_REPEAT_LIMIT):
+        self.repeat_limit = repeat_limit
+        self.last_entry_count = -1
+        self._last: tuple[int, int, int] | None = None     # (cause, pc, tval) of the last fault
+        self._last_count = 0
+        self._repeats = 0
+
+    def on_exception(self, count: int, pc: int, cause: int, tval: int, tvec: int) -> str | None:
+        if cause & INTERRUPT_BIT:
+            return None
+        if pc == tvec and count == self.last_entry_count:
+            return (f"trap loop: the trap handler at tvec={tvec:08x} raised {_cause(cause)} "
+                    f"(tval={tval & MASK:08x}) before completing an instruction; the trap it was "
+                    f"entered for is in cause/tval/epc below")
+        if cause in REQUESTS or not self.repeat_limit:
+            self._last = None
+            return None
+        last, gap = self._last, count - self._last_count
+        again = (last is not None and last[:2] == (cause, pc)
+                 and (gap <= SHORT_GAP or (last[2] == tval and cause in MEMORY_FAULTS and gap <= LONG_GAP)))
+        self._repeats = self._repeats + 1 if again else 1
+        self._last, self._last_count = (cause, pc, tval), count
+        if self._repeats >= self.repeat_limit:
+            return (f"no progress: {_cause(cause)} at pc={pc:08x} {self._repeats} times in a row "
+                    f"(last tval={tval & MASK:08x}, {gap} instructions since the one before): the "
+                    f"trap handler never gets past this instruction (--max-repeated-faults N "
+                    f"changes the bound, 0 disables it)")
+        return None
+
+    def entered(self, count: int) -> None:
+        self.last_entry_count = count
+
+
+def _cause(cause: int) -> str:
+    return CAUSE_NAMES.get(cause, f"cause {cause:#x}")
