@@ -135,6 +135,40 @@ def test_a_full_disk_is_an_error_with_a_message(tmp_path, vmm):
     assert done.returncode == EXIT_OUTPUT_ERROR and "toyvm: error: console output: No space left" in err
 
 
+@pytest.mark.parametrize("vmm", [[], ["--vmm"]])
+def test_stdout_closed_from_the_start(tmp_path, vmm):
+    """`toyvm run yes.elf >&-`: Python has no sys.stdout at all; the first console byte fails."""
+    elf = assemble(tmp_path, YES, "yes")
+    done = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh", *TOYVM, "run", *vmm, str(elf)],
+                          stderr=subprocess.PIPE, cwd=ROOT, timeout=60)
+    err = done.stderr.decode()
+    clean(err)
+    assert done.returncode == EXIT_OUTPUT_ERROR and "console output: standard output is closed" in err
+
+
+def test_stderr_closed_from_the_start(tmp_path):
+    """A Linux-syscall program writing to fd 2, and --stats, with stderr closed: no traceback."""
+    elf = assemble(tmp_path, """
+_start:
+    li a7, 64
+    li a0, 2
+    la a1, message
+    li a2, 3
+    ecall
+    li a7, 93
+    li a0, 0
+    ecall
+.data
+message: .ascii "hi\\n"
+""", "hi")
+    done = subprocess.run(["sh", "-c", 'exec "$@" 2>&-', "sh", *TOYVM, "run", "--stats", "--syscalls", "linux",
+                           str(elf)], capture_output=True, cwd=ROOT, timeout=60)
+    assert done.returncode == EXIT_OUTPUT_ERROR and done.stdout == b""
+    done = subprocess.run(["sh", "-c", 'exec "$@" 2>&-', "sh", *TOYVM, "run", "--vmm", "--stats",
+                           str(assemble(tmp_path, HALT, "halt"))], capture_output=True, cwd=ROOT, timeout=60)
+    assert done.returncode == 0
+
+
 # --- Ctrl-C ---------------------------------------------------------------------------------------
 
 def interrupt(args, ready: bytes) -> tuple[int, str]:

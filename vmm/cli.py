@@ -216,7 +216,8 @@ def load_program(machine: Machine, program: str, base: int | None, syscalls: str
         click.echo(f"toyvm: error: {e}", err=True)
         sys.exit(EXIT_LOAD_ERROR)
     if syscalls == "linux":
-        LinuxSyscalls(machine, image)
+        LinuxSyscalls(machine, image, stderr=sys.stderr.buffer if sys.stderr is not None
+                      else ClosedStream("standard error"))
     else:
         machine.pc = image.entry
     return image
