@@ -117,10 +117,13 @@ class Dispatcher:
     def deliver(self, guest: Guest) -> None:
         """Between two guest instructions, as the bare machine's event check: the virtual timer
         comes due at its deadline; a pending interrupt is injected while the virtual IE is set."""
-        devices = guest.devices
+        devices, count = guest.devices, guest.vcpu.count
+        limit = guest.config.max_instructions
+        if limit is not None and count >= limit:   # the bare machine checks its bound first
+            return
         deadline = devices.timer_deadline
-        if deadline is not None and guest.vcpu.count >= deadline:
-            devices.timer_tick(guest.vcpu.count)
+        if deadline is not None and count >= deadline:
+            devices.timer_tick(count)
         if guest.vcpu.psw & PSW_IE and guest.exit is None:
             if devices.timer_pending:
                 self.reflect(guest, C["TIMER"], 0)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 from isa.machine import (DEFAULT_RAM_SIZE, PAGE_SHIFT, PMAR_ON, PMAR_ROOT_MASK, PSW_U, PSW_WRITABLE,
                          PTE_ADDR_MASK, PTE_V, REGISTERS, SR_NUMBERS)
-from isa.privileged import (DEFAULT_REPEAT_LIMIT, EXEC, ProgressWatch, WalkFault, translate, walk,
-                            write_pmar_value)
+from isa.privileged import (DEFAULT_REPEAT_LIMIT, EXEC, FAULT_OF_ACCESS, ProgressWatch, WalkFault,
+                            leaf_allows, translate, walk, write_pmar_value)
 
 from ..machine import ConsoleInput, ConsoleOutput, Devices, Stop, crash_report, load_executable
 from ..machine.boot import load_modules
@@ -69,10 +69,26 @@ class Guest:
         return self.strategy.original_word(gpa)
 
     def translate(self, va: int, access: int) -> tuple[int, int, int]:
-        """va through the guest's own page maps, as the bare machine's MMU would walk them:
-        (guest-physical address, root entry, leaf entry), or WalkFault."""
+        """va as the processor translates it for the guest: (guest-physical address, root entry,
+        leaf entry), or WalkFault. Through the guest entry the installed shadow's leaf was filled
+        from when there is one -- the translation the processor holds, like a TLB entry, which
+        stays until the guest flushes even if the guest edits its map in place -- else through a
+        walk of the guest's own maps, as the bare machine's MMU walks them."""
         vcpu = self.vcpu
-        return translate(self.read_word, self.mmap.size, vcpu.pmar, va, access, vcpu.user)
+        cached = self._cached_entries(va)
+        if cached is None:
+            return translate(self.read_word, self.mmap.size, vcpu.pmar, va, access, vcpu.user)
+        root, leaf = cached
+        if not leaf_allows(leaf, access, vcpu.user):
+            raise WalkFault(FAULT_OF_ACCESS[access])
+        return (leaf & PTE_ADDR_MASK) | (va & 0xFFF), root, leaf
+
+    def _cached_entries(self, va: int) -> tuple[int, int] | None:
+        """(root entry, leaf entry) the installed shadow's leaf for va was filled from, if any."""
+        shadow = self.shadows.installed
+        if shadow is None or shadow.key == PHYSICAL or not self.vcpu.pmar & PMAR_ON:
+            return None
+        return shadow.sources.get(va >> PAGE_SHIFT)
 
     # --- the virtual processor (the Processor of isa/privileged.py) --------------------------------
     def read_sr(self, number: int) -> int:
@@ -142,10 +158,9 @@ class Guest:
             return None
         vcpu, gpa = self.vcpu, va
         if vcpu.pmar & PMAR_ON:
-            shadow = self.shadows.installed
-            source = shadow.sources.get(va >> PAGE_SHIFT) if shadow is not None and shadow.key != PHYSICAL else None
-            if source is not None:
-                leaf = source[1]
+            cached = self._cached_entries(va)
+            if cached is not None:
+                leaf = cached[1]
             else:
                 try:
                     _, leaf = walk(self.read_word, self.mmap.size, vcpu.pmar, va, EXEC)

@@ -123,7 +123,10 @@ class Shadows:
 
     def forget_page(self, gppn: int) -> None:
         """Remove every leaf, in every shadow, that maps guest-physical page gppn: the strategy
-        changed the flags such leaves may carry (``leaf_flags``), and the next access refills."""
+        changed the flags such leaves may carry (``leaf_flags``), and the next access refills.
+        The guest entries each leaf was filled from stay: they are the translation the processor
+        holds for the guest (as a TLB entry would be) until the guest flushes, and the refill
+        uses them (``Guest.translate``), so a stale translation stays as usable as on bare."""
         for shadow in self.maps.values():
             if shadow.key == PHYSICAL:          # guest-physical = guest-virtual there
                 vpns = [gppn]
@@ -136,7 +139,6 @@ class Shadows:
                 if table is not None and self._read(table, vpn & 0x3FF):
                     self._write(table, vpn & 0x3FF, 0)
                     dropped = True
-                shadow.sources.pop(vpn, None)
             if dropped:
                 self._changed(shadow)
 
