@@ -14,8 +14,9 @@ import re
 from isa.machine import REGISTERS
 
 from .assembler import Assembler
-from .errors import AsmErrors, Diagnostic, Source
+from .errors import AsmErrors, Diagnostic, Diagnostics, Source, StopRun
 from .executable import Executable
+from .limits import Budget
 from .linker import Linker
 from .listing import render_listing
 
@@ -44,6 +45,8 @@ def parse_defsym(text: str) -> tuple[str, int]:
         digits = digits[2:] if base != 8 or digits[1] in "oO" else digits[1:]
     else:
         base = 10
+    if len(digits.lstrip("0")) > 64:   # more digits than any 64-bit value (and int() is slow)
+        raise ValueError(f"'{value}' does not fit in 64 bits")
     number = int(digits, base) * (-1 if sign == "-" else 1)
     if not -(1 << 63) <= number < (1 << 64):
         raise ValueError(f"'{value}' does not fit in 64 bits")
@@ -76,22 +79,25 @@ def assemble_sources(sources: list[tuple[str, str]], *, text_base: int | None = 
             problems.append(Diagnostic("error", f"--defsym: {e}"))
     if problems:
         raise AsmErrors(problems)
-    diagnostics: list[Diagnostic] = []
+    # One report and one budget for the whole run (docs/asm.md, "Limits").
+    diagnostics, budget = Diagnostics(), Budget()
     objects, first_code = [], []
-    for name, text in sources:
-        asm = Assembler(name, listing=listing, include_dirs=include_dirs, defsyms=defsyms)
-        objects.append(asm.assemble(Source(name, text)))
-        first_code.append(asm.first_code)
-        diagnostics += asm.diagnostics
-    # Link even after errors in the first pass: undefined symbols and out-of-range branches
-    # are found here, and every error of the run is reported at once.
-    linker = Linker(objects, first_code, text_base=text_base, data_base=data_base,
-                    phys_base=phys_base)
-    exe = linker.link()
-    diagnostics += linker.diagnostics
-    if exe is None or any(d.severity == "error" for d in diagnostics):
-        raise AsmErrors(diagnostics)
-    exe.warnings = [d for d in diagnostics if d.severity == "warning"]
+    try:
+        for name, text in sources:
+            asm = Assembler(name, listing=listing, include_dirs=include_dirs, defsyms=defsyms,
+                            diagnostics=diagnostics, budget=budget)
+            objects.append(asm.assemble(Source(name, text)))
+            first_code.append(asm.first_code)
+        # Link even after errors in the first pass: undefined symbols and out-of-range
+        # branches are found here, and every error of the run is reported at once.
+        linker = Linker(objects, first_code, text_base=text_base, data_base=data_base,
+                        phys_base=phys_base, diagnostics=diagnostics)
+        exe = linker.link()
+    except StopRun:
+        exe = None
+    if exe is None or diagnostics.errors:
+        raise AsmErrors(diagnostics.report())
+    exe.warnings = diagnostics.report()
     if listing:
         exe.listing = render_listing(objects)
     return exe
@@ -102,7 +108,9 @@ def assemble_files(paths, **layout) -> Executable:
     problems = []
     for path in paths:
         try:
-            with open(path, encoding="utf-8", errors="replace") as f:
+            # newline="": only LF and CRLF end a line (as for llvm-mc and editors), a lone
+            # CR is kept for the lexer
+            with open(path, encoding="utf-8", errors="replace", newline="") as f:
                 sources.append((str(path), f.read()))
         except OSError as e:
             problems.append(Diagnostic("error", f"cannot read '{path}': {e.strerror or e}"))

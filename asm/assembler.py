@@ -11,45 +11,24 @@ from __future__ import annotations
 
 import difflib
 import re
+from contextlib import contextmanager
 
 from isa import BY_MNEMONIC, PREDEFINED_VALUES
 from isa.machine import REGISTERS
 
 from . import encoding as enc
-from .errors import Diagnostic, Expansion, Position, Source
-from .expr import (Binary, Context, ExprError, KeywordArg, LocalRef, Mem, Name, NotYet, Paren,
-                   Reloc, Str, TypeName, Unary, evaluate)
+from .errors import AsmError, Diagnostic, Diagnostics, Expansion, Position, Source, StopRun
+from .expr import (Context, ExprError, KeywordArg, LocalRef, Mem, Name, NotYet, Paren, Str,
+                   TypeName, evaluate, names_in, transform)
+from .limits import EXPANSION_WORK, MAX_BSS_SIZE, MAX_NESTING, Budget
 from .objfile import BSS, Fixup, ObjectFile, Section, section_kind
-from .parser import ASSIGN, INSTR, IRP, LABEL, LOCAL_LABEL, UNPARSED, Stmt, parse
-from .positions import base_register_position, operand_position, operand_texts, split_arguments
+from .parser import (ASSIGN, INSTR, IRP, LABEL, LOCAL_LABEL, UNPARSED, Stmt, local_label_number,
+                     parse)
+from .positions import BaseOf, call_text, position, split_arguments
 
-MAX_MACRO_DEPTH = 100
-MAX_REPEAT = 1 << 20
-MAX_SECTION_SIZE = 1 << 28  # bytes a section may grow to (a program must fit in RAM anyway)
+__all__ = ["AsmError", "Assembler", "BaseOf", "position", "shown_name", "check_data_range"]
 
-
-class AsmError(Exception):
-    """A problem with one statement. ``at``: an operand index of the statement, a token of
-    it (a ``str`` with a column), or None for the statement itself."""
-
-    def __init__(self, message: str, at=None, notes: list[Diagnostic] | None = None):
-        super().__init__(message)
-        self.at = at
-        self.notes = notes or []
-
-
-class BaseOf(int):
-    """``at`` for the base register of memory operand ``int(self)``."""
-
-
-def position(stmt: Stmt, at=None) -> Position:
-    if type(at) is BaseOf:
-        return base_register_position(stmt, at)
-    if isinstance(at, int):
-        return operand_position(stmt, at)
-    if at is not None and getattr(at, "column", None) is not None:
-        return Position(stmt.source, stmt.line, at.column)
-    return stmt.pos
+MAX_SUGGESTED_NAME = 64   # longer unknown names get no "did you mean" (difflib is quadratic)
 
 
 class _FirstPass(Context):
@@ -91,17 +70,18 @@ _PARAM = re.compile(r"([A-Za-z_.$][A-Za-z0-9_.$]*)\s*(?::\s*(req|vararg))?\s*(?:
 class Assembler:
     """Assembles one source file (with what it includes) into an ObjectFile."""
 
-    def __init__(self, name: str, *, listing: bool = False, include_dirs=(), defsyms=None):
+    def __init__(self, name: str, *, listing: bool = False, include_dirs=(), defsyms=None,
+                 diagnostics: Diagnostics | None = None, budget: Budget | None = None):
         self.obj = ObjectFile(name)
-        self.diagnostics: list[Diagnostic] = []
+        self.diagnostics = Diagnostics() if diagnostics is None else diagnostics
+        self.budget = Budget() if budget is None else budget
         self.listing = listing
         self.include_dirs = list(include_dirs)
         self.ctx = _FirstPass(self)
         self.macros: dict[str, Macro] = {}
         self.local_counts: dict[str, int] = {}
         self.expansions = 0
-        self.depth = 0
-        self.include_depth = 0
+        self.depth = 0              # macros, .rept/.irp bodies and .include files being run
         self.section_stack: list[Section] = []
         self.previous: Section | None = None
         self.section = self._switch(".text", None, False)
@@ -110,18 +90,28 @@ class Assembler:
         # shadows a predefined name even where it is used before it is defined).
         self.predefined = dict(PREDEFINED_VALUES)
         self.ended = False
+        self.cfi_frame: Stmt | None = None     # the open .cfi_startproc
         for sym_name, value in (defsyms or {}).items():
             self._defsym(sym_name, value)
 
     # --- driver --------------------------------------------------------------------------------
     def assemble(self, source: Source) -> ObjectFile:
+        """The object file of ``source``. Raises StopRun when the run cannot go on (the
+        diagnostics say why)."""
         self.obj.sources.append(source)
         self._run_source(source)
+        if self.cfi_frame is not None:
+            self.error("'.cfi_startproc' without a matching '.cfi_endproc'", self.cfi_frame.pos)
         return self.obj
 
-    def _run_source(self, source: Source) -> None:
+    def _run_source(self, source: Source, again: bool = False) -> None:
+        """Parse and assemble ``source``; ``again``: text that does not come straight from
+        a file of the command line (a macro expansion, an included file), whose statements
+        are charged to the run's budget."""
         stmts, errors = parse(source)
-        self.diagnostics += errors
+        self.diagnostics.extend(errors)
+        if again:
+            self.budget.spend_work(EXPANSION_WORK + len(stmts))
         predefined = self.predefined
         for stmt in stmts:
             if stmt.kind == LABEL or stmt.kind == ASSIGN:
@@ -131,10 +121,29 @@ class Assembler:
         self.run(stmts)
 
     def error(self, message: str, pos: Position | None, notes=None) -> None:
-        self.diagnostics.append(Diagnostic("error", message, pos, notes or []))
+        self.diagnostics.add(Diagnostic("error", message, pos, notes or []))
 
     def warning(self, message: str, pos: Position | None) -> None:
-        self.diagnostics.append(Diagnostic("warning", message, pos))
+        self.diagnostics.add(Diagnostic("warning", message, pos))
+
+    def report(self, e: AsmError, stmt: Stmt) -> None:
+        """Record the error of ``stmt``; a fatal one ends the run."""
+        self.error(str(e), position(stmt, e.at), e.notes)
+        if e.fatal:
+            raise StopRun
+
+    @contextmanager
+    def nested(self, what: str):
+        """One more level of macros, .rept/.irp bodies and .include files (each level is a
+        few Python frames: the limit keeps far from the interpreter's recursion limit)."""
+        if self.depth >= MAX_NESTING:
+            raise AsmError(f"{what} nested too deeply (more than {MAX_NESTING} levels of "
+                           f"macros, .rept/.irp and .include)")
+        self.depth += 1
+        try:
+            yield
+        finally:
+            self.depth -= 1
 
     def run(self, stmts: list[Stmt]) -> None:
         """Assemble statements in order. A .rept body is gathered up to its .endr and then
@@ -156,10 +165,8 @@ class Assembler:
                         rept[3] += 1
                     elif name == ".endr":
                         if rept[3] == 0:
-                            count, body = rept[1], rept[2]
+                            self._replay(*rept[:3])
                             rept = None
-                            for _ in range(count):
-                                self.run(body)
                             continue
                         rept[3] -= 1
                 rept[2].append(stmt)
@@ -172,7 +179,7 @@ class Assembler:
             try:
                 if kind == INSTR:
                     if name in macros:
-                        self._expand(stmt, macros[name], operand_texts(stmt))
+                        self._expand(stmt, macros[name], call_text(stmt))
                         continue
                     if name in _REPT_OPENERS:
                         rept = [stmt, self._rept_count(stmt), [], 0]
@@ -200,26 +207,34 @@ class Assembler:
                 elif kind == UNPARSED:
                     macro = macros.get(name)
                     if macro is not None:
-                        self._expand(stmt, macro, split_arguments(stmt.ops[1]))
+                        self._expand(stmt, macro, stmt.ops[1])
                     elif name in handlers:
-                        self.diagnostics.append(stmt.ops[0])   # the syntax error
+                        self.diagnostics.add(stmt.ops[0])   # the syntax error
                     else:
                         self._unknown(stmt)
                 else:
                     self._define_macro(stmt)
             except AsmError as e:
-                self.error(str(e), position(stmt, e.at), e.notes)
-            except RecursionError:
-                self.error("expression or macro nesting too deep", stmt.pos)
+                self.report(e, stmt)
         if rept is not None:
             self.error(f"'{rept[0].name}' without a matching '.endr'", rept[0].pos)
         for _, _, head in conds:
             self.error(f"'{head.name}' without a matching '.endif'", head.pos)
 
+    def _replay(self, head: Stmt, count: int, body: list[Stmt]) -> None:
+        """A .rept body, ``count`` times (its whole cost is charged before the first)."""
+        try:
+            self.budget.spend_work(count * max(1, len(body)))
+            with self.nested("'.rept'"):
+                for _ in range(count):
+                    self.run(body)
+        except AsmError as e:
+            self.report(e, head)
+
     def _unknown(self, stmt: Stmt) -> None:
         name = stmt.name
-        if name.startswith(".cfi_"):
-            return  # call-frame information for debuggers: nothing to assemble here
+        if len(name) > MAX_SUGGESTED_NAME:
+            raise AsmError(f"unknown {'directive' if name.startswith('.') else 'instruction'}")
         if name.startswith("."):
             choices = [d for d in self.HANDLERS if d.startswith(".")]
             what = "directive"
@@ -270,29 +285,23 @@ class Assembler:
 
     def resolve(self, e):
         """``e`` with numeric local label references (1b, 2f) replaced by their labels."""
+        return transform(e, self._resolve_leaf)
+
+    def _resolve_leaf(self, e):
         t = type(e)
         if t is LocalRef:
             tok = e.tok
-            num, direction = str(int(tok[:-1])), tok[-1]
+            num, direction = local_label_number(tok[:-1]), tok[-1]
             n = self.local_counts.get(num, 0)
             if direction == "b":
                 if n == 0:
                     raise AsmError(f"no local label '{num}' before this reference", tok)
                 return Name(f"{num}\x02{n}", tok.column, str(tok))
             return Name(f"{num}\x02{n + 1}", tok.column, str(tok))
-        if t is Binary:
-            a, b = self.resolve(e.a), self.resolve(e.b)
-            return e if a is e.a and b is e.b else Binary(e.op, a, b)
-        if t is Unary:
-            a = self.resolve(e.a)
-            return e if a is e.a else Unary(e.op, a)
-        if t is Reloc:
-            a = self.resolve(e.arg)
-            return e if a is e.arg else Reloc(e.kind, a, e.tok)
         if t is Paren:
             if e.inner in REGISTERS:
                 raise AsmError(f"expected an expression, not the register '{e.inner}'", e.inner)
-            return self.resolve(e.inner)
+            return e.inner
         return e
 
     def reg(self, op, stmt: Stmt, i: int) -> int:
@@ -315,6 +324,7 @@ class Assembler:
             self.warning("instruction is not aligned to 4 bytes", stmt.pos)
         if self.first_code is None:
             self.first_code = (sec, offset)
+        self.budget.spend_image(4, sec.name)
         sec.data += word.to_bytes(4, "little")
         return offset
 
@@ -341,22 +351,37 @@ class Assembler:
         if fix is not None:
             sec.fixups.append(fix)
 
-    def reserve(self, size: int, i: int) -> None:
-        """Check that ``size`` more bytes still fit the section (before building them)."""
+    def reserve(self, size: int, i) -> None:
+        """Check that ``size`` more bytes still fit (before building them): a bss section
+        in the address space, contents in the run's image budget."""
         if size < 0:
             raise AsmError("the size must not be negative", i)
-        if self.section.offset + size > MAX_SECTION_SIZE:
-            raise AsmError(f"section '{self.section.name}' would grow beyond "
-                           f"{MAX_SECTION_SIZE >> 20} MiB", i)
+        sec = self.section
+        if sec.kind != BSS:
+            self.budget.check_image(size, sec.name, i)
+        elif sec.size + size > MAX_BSS_SIZE:
+            raise AsmError(f"bss section '{sec.name}' would grow beyond "
+                           f"{MAX_BSS_SIZE >> 30} GiB", i)
 
     def emit_bytes(self, data: bytes, stmt: Stmt) -> None:
         sec = self.section
         if sec.kind == BSS:
             if any(data):
                 raise AsmError(f"non-zero data in the bss section '{sec.name}'")
+            self.reserve(len(data), None)
             sec.size += len(data)
         else:
+            self.budget.spend_image(len(data), sec.name)
             sec.data += data
+
+    def emit_fill(self, byte: int, count: int, i) -> None:
+        """``count`` bytes of ``byte`` (a bss section only grows: no bytes are built)."""
+        self.reserve(count, i)
+        sec = self.section
+        if sec.kind == BSS and byte & 0xFF == 0:
+            sec.size += count
+            return
+        self.emit_bytes(bytes([byte & 0xFF]) * count, None)
 
     def emit_value(self, op, size: int, stmt: Stmt, i: int) -> None:
         """A datum of ``size`` bytes (.byte .half .word .quad)."""
@@ -366,6 +391,7 @@ class Assembler:
             sec = self.section
             if sec.kind == BSS:
                 raise AsmError(f"non-zero data in the bss section '{sec.name}'", i)
+            self.budget.spend_image(size, sec.name, i)
             sec.fixups.append(Fixup(sec.offset, f"data{size}", expr, sec.offset, stmt, i))
             sec.data += bytes(size)
             return
@@ -461,6 +487,8 @@ class Assembler:
                            notes=[Diagnostic("note", "previous definition is here", sym.pos)])
         self.ctx.pc = self.section.offset
         value, expr = self.value(op, stmt, i)
+        if value is None:
+            self._check_not_recursive(name, expr, i)
         sym.pos = stmt.pos
         sym.expr = None
         if value is not None:
@@ -473,6 +501,25 @@ class Assembler:
         except (NotYet, ExprError):
             sym.section, sym.expr = None, expr
             sym.pc, sym.pc_section = self.section.offset, self.section
+
+    def _check_not_recursive(self, name: str, expr, i) -> None:
+        """llvm-mc's rule: a symbol may not be defined in terms of itself, directly or through
+        symbols whose values are not known yet (``.equ a, a+1``; ``.equ a, b`` ``.equ b, a``)."""
+        seen = set()
+        todo = list(names_in(expr))
+        while todo:
+            used = todo.pop()
+            if used == name:
+                first = next(names_in(expr))
+                raise AsmError(f"recursive use of '{name}'",
+                               first if getattr(first, "column", None) else i)
+            if used in seen:
+                continue
+            seen.add(used)
+            sym = self.obj.symbols.get(used)
+            if sym is not None and sym.expr is not None:
+                todo += names_in(sym.expr)
+        self.budget.spend_symbol_walk(len(seen), i)
 
     def _define_macro(self, stmt: Stmt) -> None:
         header = stmt.name.strip()[len(".macro"):].strip()
@@ -495,18 +542,18 @@ class Assembler:
             raise AsmError(f"macro '{name}' is already defined")
         self.macros[name.lower()] = Macro(name, params, body, stmt.source, stmt.line)
 
-    def _expand(self, stmt: Stmt, macro: Macro, texts: list[str]) -> None:
-        self._expand_text(stmt, macro.name, macro.body, self._macro_args(macro, texts),
+    def _expand(self, stmt: Stmt, macro: Macro, text: str) -> None:
+        """A call of ``macro``; ``text``: its arguments as written."""
+        self._expand_text(stmt, macro.name, macro.body, self._macro_args(macro, text),
                           macro.source, macro.line)
 
     def _expand_text(self, stmt: Stmt, what: str, body: str, args: dict[str, str],
                      def_source: Source, def_line: int) -> None:
         """Assemble ``body`` with ``\\name`` replaced by ``args[name]`` (and ``\\@`` by the
-        expansion count, ``\\()`` by nothing), as GNU as substitutes text."""
-        if self.depth >= MAX_MACRO_DEPTH:
-            raise AsmError(f"macros nested too deeply (more than {MAX_MACRO_DEPTH} levels)")
-        self.expansions += 1
-        counter = str(self.expansions)
+        expansion count, ``\\()`` by nothing), as GNU as substitutes text. The size of the
+        text is charged to the budget before it is built (each level of macros calling
+        macros can multiply it)."""
+        counter = str(self.expansions + 1)
 
         def substitute(m: re.Match) -> str:
             key = m.group(1)
@@ -516,13 +563,13 @@ class Assembler:
                 return ""
             return args.get(key, m.group(0))
 
-        text = _MACRO_ARG.sub(substitute, body)
-        source = Source(f"<{what}>", text, Expansion(what, stmt.pos, def_source, def_line))
-        self.depth += 1
-        try:
-            self._run_source(source)
-        finally:
-            self.depth -= 1
+        self.budget.spend_text(len(body) + sum(len(substitute(m)) - len(m.group(0))
+                                               for m in _MACRO_ARG.finditer(body)))
+        with self.nested(f"macro '{what}'" if what[0] != "." else f"'{what}'"):
+            self.expansions += 1
+            text = _MACRO_ARG.sub(substitute, body)
+            source = Source(f"<{what}>", text, Expansion(what, stmt.pos, def_source, def_line))
+            self._run_source(source, again=True)
 
     def _irp(self, stmt: Stmt) -> None:
         """.irp sym, v1, v2... / .irpc sym, chars: the body once per value (or character)."""
@@ -542,11 +589,14 @@ class Assembler:
         for value in values or [""]:
             self._expand_text(stmt, head.split()[0], body, {name: value}, stmt.source, stmt.line)
 
-    def _macro_args(self, macro: Macro, texts: list[str]) -> dict[str, str]:
+    def _macro_args(self, macro: Macro, call: str) -> dict[str, str]:
+        """Parameter name -> text, from the arguments ``call`` of a call. A ``:vararg``
+        parameter takes the rest of ``call`` as written, from where its first argument
+        starts (commas and blanks included), as llvm-mc does."""
         values: dict[str, str] = {}
         names = [p[0] for p in macro.params]
         positional = 0
-        for k, text in enumerate(texts):
+        for k, (offset, text) in enumerate(split_arguments(call)):
             km = re.match(r"([A-Za-z_.$][A-Za-z0-9_.$]*)\s*=(?!=)\s*(.*)$", text, re.S)
             if km and km.group(1) in names:
                 values[km.group(1)] = km.group(2)
@@ -555,7 +605,7 @@ class Assembler:
                 raise AsmError(f"too many arguments for macro '{macro.name}'", k)
             pname, _, qual = macro.params[positional]
             if qual == "vararg":
-                values[pname] = ", ".join(texts[k:])
+                values[pname] = call[offset:].strip()
                 break
             if text:
                 # a quoted argument is passed without its quotes (as llvm-mc does)
@@ -574,8 +624,8 @@ class Assembler:
         if len(stmt.ops) != 1:
             raise AsmError("'.rept' takes one operand: the repeat count")
         count = self.constant(stmt.ops[0], stmt, 0, "the repeat count")
-        if not 0 <= count <= MAX_REPEAT:
-            raise AsmError(f"the repeat count must be between 0 and {MAX_REPEAT}", 0)
+        if count < 0:
+            raise AsmError("the repeat count must not be negative", 0)
         return count
 
     def _conditional(self, stmt: Stmt, conds: list, active: bool) -> bool:

@@ -7,17 +7,16 @@ import re
 from isa.machine import REGISTERS
 
 from .encoding import encode
-from .errors import Source
+from .errors import AsmError, Source
 from .expr import Str, TypeName
+from .limits import MAX_ALIGNMENT
 from .objfile import BSS, TEXT
-from .positions import operand_texts
+from .positions import operand_texts, position
 
 NOP_BYTES = encode("addi").to_bytes(4, "little")  # addi x0, x0, 0
-MAX_INCLUDE_DEPTH = 30
 
 
 def _err(message: str, at=None):
-    from .assembler import AsmError
     return AsmError(message, at)
 
 
@@ -137,11 +136,14 @@ def _common(is_global: bool):
         _arity(stmt, 2, 3, "a symbol, a size and an optional alignment")
         name = _symbol_name(stmt.ops[0], 0)
         size = asm.constant(stmt.ops[1], stmt, 1, "the size")
+        if size < 0:
+            raise _err("size must be non-negative", 1)
         align = asm.constant(stmt.ops[2], stmt, 2, "the alignment") if len(stmt.ops) > 2 else 1
         saved = asm.section, asm.previous
         asm._switch(".bss", None, True)
         try:
-            _align_to(asm, stmt, align, None, None)
+            _align_to(asm, align, None, None, 2)
+            asm.reserve(size, 1)
             asm._define_label(name, stmt)
             asm.section.size += size
         finally:
@@ -171,11 +173,7 @@ def _space(asm, stmt):
     _arity(stmt, 1, 2, "a size and an optional fill byte")
     size = asm.constant(stmt.ops[0], stmt, 0, "the size")
     fill = asm.constant(stmt.ops[1], stmt, 1, "the fill value") if len(stmt.ops) > 1 else 0
-    asm.reserve(size, 0)
-    if asm.section.kind == BSS and fill & 0xFF == 0:
-        asm.section.size += size
-        return
-    asm.emit_bytes(bytes([fill & 0xFF]) * size, stmt)
+    asm.emit_fill(fill, size, 0)
 
 
 def _fill(asm, stmt):
@@ -193,23 +191,40 @@ def _fill(asm, stmt):
 
 
 def _incbin(asm, stmt):
+    """.incbin "file"[, skip[, count]]: only the bytes used are read (after checking that
+    they fit), however big the file."""
     _arity(stmt, 1, 3, "a file name, an optional skip and an optional count")
     path = _find_file(asm, stmt, _string(stmt.ops[0], 0).decode())
-    skip = asm.constant(stmt.ops[1], stmt, 1, "the skip") if len(stmt.ops) > 1 else 0
+    ops = stmt.ops
+    skip = asm.constant(ops[1], stmt, 1, "the skip") if len(ops) > 1 and ops[1] is not None else 0
+    if skip < 0:
+        raise _err("skip is negative", 1)
+    count = asm.constant(ops[2], stmt, 2, "the count") if len(ops) > 2 else None
+    if count is not None and count < 0:
+        asm.warning("negative count has no effect", position(stmt, 2))
+        count = None
     try:
         with open(path, "rb") as f:
-            data = f.read()[skip:]
+            available = max(0, os.fstat(f.fileno()).st_size - skip)
+            size = available if count is None else min(count, available)
+            asm.reserve(size, 0)
+            f.seek(skip)
+            data = f.read(size)
     except OSError as e:
         raise _err(f"cannot read '{path}': {e.strerror}", 0) from None
-    if len(stmt.ops) > 2:
-        data = data[:asm.constant(stmt.ops[2], stmt, 2, "the count")]
     asm.emit_bytes(data, stmt)
 
 
 # --- alignment ---------------------------------------------------------------------------------
-def _align_to(asm, stmt, align: int, fill: int | None, max_skip: int | None) -> None:
+MAX_ALIGNMENT_EXPONENT = MAX_ALIGNMENT.bit_length() - 1
+
+
+def _align_to(asm, align: int, fill: int | None, max_skip: int | None, at=0) -> None:
+    """Pad to a multiple of ``align``; ``at``: the operand that gave the alignment."""
     if align <= 0 or align & (align - 1):
-        raise _err(f"alignment must be a power of 2, not {align}", 0)
+        raise _err(f"alignment must be a power of 2, not {align}", at)
+    if align > MAX_ALIGNMENT:
+        raise _err(f"alignment must be at most {MAX_ALIGNMENT}, not {align}", at)
     sec = asm.section
     sec.align = max(sec.align, align)
     pad = -sec.offset % align
@@ -218,9 +233,9 @@ def _align_to(asm, stmt, align: int, fill: int | None, max_skip: int | None) -> 
     if fill is None and sec.kind == TEXT:
         # Code is padded with nops (and zero bytes up to the first 4-byte boundary).
         zeros = -sec.offset % 4
-        asm.emit_bytes(bytes(zeros) + NOP_BYTES * ((pad - zeros) // 4), stmt)
+        asm.emit_bytes(bytes(zeros) + NOP_BYTES * ((pad - zeros) // 4), None)
     else:
-        asm.emit_bytes(bytes([(fill or 0) & 0xFF]) * pad, stmt)
+        asm.emit_fill(fill or 0, pad, at)
 
 
 def _align(power_of_two: bool):
@@ -229,13 +244,14 @@ def _align(power_of_two: bool):
         ops = stmt.ops
         n = asm.constant(ops[0], stmt, 0, "the alignment")
         if power_of_two:
-            if not 0 <= n <= 16:
-                raise _err(f"alignment exponent must be in [0, 16], not {n}", 0)
+            if not 0 <= n <= MAX_ALIGNMENT_EXPONENT:
+                raise _err(f"alignment exponent must be in [0, {MAX_ALIGNMENT_EXPONENT}], "
+                           f"not {n}", 0)
             n = 1 << n
         fill = asm.constant(ops[1], stmt, 1, "the fill") if len(ops) > 1 and ops[1] is not None \
             else None
         max_skip = asm.constant(ops[2], stmt, 2, "the maximum") if len(ops) > 2 else None
-        _align_to(asm, stmt, n, fill, max_skip)
+        _align_to(asm, n, fill, max_skip)
     return handler
 
 
@@ -254,8 +270,7 @@ def _org(asm, stmt):
     fill = asm.constant(stmt.ops[1], stmt, 1, "the fill") if len(stmt.ops) > 1 else 0
     if value < asm.section.offset:
         raise _err("'.org' cannot move the location counter backwards", 0)
-    asm.reserve(value - asm.section.offset, 0)
-    asm.emit_bytes(bytes([fill & 0xFF]) * (value - asm.section.offset), stmt)
+    asm.emit_fill(fill, value - asm.section.offset, 0)
 
 
 # --- files and blocks --------------------------------------------------------------------------
@@ -272,22 +287,21 @@ def _find_file(asm, stmt, name: str) -> str:
 
 
 def _include(asm, stmt):
+    """.include "file": its text is charged to the budget like a macro expansion's (it is
+    read up to what is left of the budget, so a huge file costs no more than that)."""
     _arity(stmt, 1, 1, "a file name in quotes")
-    if asm.include_depth >= MAX_INCLUDE_DEPTH:
-        raise _err("files included too deeply (is a file including itself?)")
     path = _find_file(asm, stmt, _string(stmt.ops[0], 0).decode())
+    left = asm.budget.text_left()
     try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            text = f.read()
+        with open(path, encoding="utf-8", errors="replace", newline="") as f:
+            text = f.read(left + 1)
     except OSError as e:
         raise _err(f"cannot read '{path}': {e.strerror}", 0) from None
+    asm.budget.spend_text(len(text), 0)
     source = Source(os.path.normpath(path), text)
     asm.obj.sources.append(source)
-    asm.include_depth += 1
-    try:
-        asm._run_source(source)
-    finally:
-        asm.include_depth -= 1
+    with asm.nested(f"'.include' of '{path}'"):
+        asm._run_source(source, again=True)
 
 
 def _unmatched(opener: str):
@@ -303,6 +317,102 @@ def _option(asm, stmt):
 
 def _ignored(asm, stmt):
     """Directives that only matter to other tools (debug info, ELF attributes, ...)."""
+
+
+# --- call-frame information --------------------------------------------------------------------
+# Only debuggers read it, so nothing is assembled; the operands and the pairing of
+# .cfi_startproc/.cfi_endproc are checked as llvm-mc checks them.
+_CFI_OPERANDS = {   # directive -> its operands: a register, an absolute expression
+    ".cfi_def_cfa": ("reg", "expr"),
+    ".cfi_def_cfa_offset": ("expr",),
+    ".cfi_adjust_cfa_offset": ("expr",),
+    ".cfi_def_cfa_register": ("reg",),
+    ".cfi_offset": ("reg", "expr"),
+    ".cfi_rel_offset": ("reg", "expr"),
+    ".cfi_restore": ("reg",),
+    ".cfi_undefined": ("reg",),
+    ".cfi_same_value": ("reg",),
+    ".cfi_return_column": ("reg",),
+    ".cfi_register": ("reg", "reg"),
+    ".cfi_remember_state": (),
+    ".cfi_restore_state": (),
+    ".cfi_signal_frame": (),
+    ".cfi_window_save": (),
+}
+_CFI_FORMS = {(): "no operands", ("reg",): "a register", ("expr",): "an expression",
+              ("reg", "expr"): "a register and an expression", ("reg", "reg"): "two registers"}
+_DW_EH_PE_OMIT = 0xFF
+_DW_EH_PE_FORMATS = frozenset((0x0, 0x2, 0x3, 0x4, 0x8, 0xA, 0xB, 0xC))
+_DW_EH_PE_APPLICATIONS = frozenset((0x00, 0x10))   # absolute, pc-relative
+
+
+def _cfi_register(op, i: int) -> None:
+    """A register operand: a name, or a DWARF register number."""
+    if type(op) is int and op >= 0 or isinstance(op, str) and op in REGISTERS:
+        return
+    raise _err("invalid register name", i)
+
+
+def _cfi_in_frame(asm, stmt) -> None:
+    if asm.cfi_frame is None:
+        raise _err("this directive must appear between .cfi_startproc and .cfi_endproc "
+                   "directives")
+
+
+def _cfi(asm, stmt):
+    """.cfi_offset ra, -4 and the others of _CFI_OPERANDS."""
+    kinds = _CFI_OPERANDS[stmt.name]
+    _arity(stmt, len(kinds), len(kinds), _CFI_FORMS[kinds])
+    for i, (kind, op) in enumerate(zip(kinds, stmt.ops)):
+        if kind == "reg":
+            _cfi_register(op, i)
+        else:
+            asm.constant(op, stmt, i, "the operand")
+    _cfi_in_frame(asm, stmt)
+
+
+def _cfi_escape(asm, stmt):
+    if not stmt.ops:
+        raise _err("'.cfi_escape' takes one or more byte values")
+    for i, op in enumerate(stmt.ops):
+        asm.constant(op, stmt, i, "the byte value")
+    _cfi_in_frame(asm, stmt)
+
+
+def _cfi_encoded_symbol(asm, stmt):
+    """.cfi_personality / .cfi_lsda encoding[, symbol] (no symbol when encoding is 0xff)."""
+    if not stmt.ops:
+        raise _err(f"'{stmt.name}' takes an encoding and a symbol")
+    encoding = asm.constant(stmt.ops[0], stmt, 0, "the encoding")
+    if encoding == _DW_EH_PE_OMIT:
+        _arity(stmt, 1, 1, "only the encoding 0xff (omitted)")
+    else:
+        if encoding & ~0xFF or encoding & 0x0F not in _DW_EH_PE_FORMATS or \
+                encoding & 0x70 not in _DW_EH_PE_APPLICATIONS:
+            raise _err("unsupported encoding", 0)
+        _arity(stmt, 2, 2, "an encoding and a symbol")
+        _symbol_name(stmt.ops[1], 1)
+    _cfi_in_frame(asm, stmt)
+
+
+def _cfi_startproc(asm, stmt):
+    if stmt.ops and (len(stmt.ops) > 1 or stmt.ops[0] != "simple"):
+        raise _err("expected 'simple' or end of statement", 1 if len(stmt.ops) > 1 else 0)
+    if asm.cfi_frame is not None:
+        raise _err("starting new .cfi frame before finishing the previous one")
+    asm.cfi_frame = stmt
+
+
+def _cfi_endproc(asm, stmt):
+    _arity(stmt, 0, 0, "no operands")
+    _cfi_in_frame(asm, stmt)
+    asm.cfi_frame = None
+
+
+def _cfi_sections(asm, stmt):
+    for i, op in enumerate(stmt.ops):
+        if not isinstance(op, str):
+            raise _err("expected .eh_frame or .debug_frame", i)
 
 
 def _end(asm, stmt):
@@ -370,6 +480,10 @@ HANDLERS = {
     ".error": _message("error"),
     ".warning": _message("warning"),
 }
+HANDLERS.update({name: _cfi for name in _CFI_OPERANDS})
+HANDLERS.update({".cfi_escape": _cfi_escape, ".cfi_personality": _cfi_encoded_symbol,
+                 ".cfi_lsda": _cfi_encoded_symbol, ".cfi_startproc": _cfi_startproc,
+                 ".cfi_endproc": _cfi_endproc, ".cfi_sections": _cfi_sections})
 for _name_ in (".file", ".ident", ".attribute", ".loc", ".addrsig", ".addrsig_sym", ".hidden",
                ".protected", ".internal", ".variant_cc"):
     HANDLERS[_name_] = _ignored

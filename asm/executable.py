@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .limits import MAX_IMAGE_SIZE
+
 # Segment permission bits, as in ELF's p_flags.
 PF_X, PF_W, PF_R = 1, 2, 4
 
@@ -84,7 +86,8 @@ class Executable:
 
     def to_bin(self, base: int | None = None) -> bytes:
         """Every loaded byte, from physical address ``base`` (default: the lowest segment) to
-        the end of the last file-backed byte; gaps are zero, bss is left out (RAM is zero)."""
+        the end of the last file-backed byte; gaps are zero, bss is left out (RAM is zero).
+        ValueError when that is more than MAX_IMAGE_SIZE bytes (segments far apart)."""
         segs = [s for s in self.segments if s.data]
         if not segs:
             return b""
@@ -94,6 +97,10 @@ class Executable:
         if any(s.paddr < base for s in segs):
             raise ValueError(f"a segment starts at {min(s.paddr for s in segs):#x}, "
                              f"below the image base {base:#x}")
+        if end - base > MAX_IMAGE_SIZE:
+            raise ValueError(f"a flat image from {base:#x} to {end:#x} would be {end - base} "
+                             f"bytes, more than {MAX_IMAGE_SIZE >> 20} MiB (the segments are "
+                             f"far apart: use --format elf, or move --data-base)")
         image = bytearray(end - base)
         for s in segs:
             image[s.paddr - base:s.paddr - base + len(s.data)] = s.data

@@ -207,50 +207,78 @@ class Context(ABC):
 
 
 def evaluate(e, ctx: Context) -> tuple[int, object]:
-    t = type(e)
-    if t is int:
+    """(value, section) of expression ``e``. A loop with its own stack, not a recursion: a
+    tree is as deep as its source makes it (``a+a+...+a``, 10000 parentheses)."""
+    if type(e) is int:
         return e, None
+    results: list[tuple[int, object]] = []   # values of the sub-trees done so far
+    todo = [e]                               # sub-trees to do, and (_APPLY, node) markers
+    while todo:
+        node = todo.pop()
+        t = type(node)
+        if t is int:
+            results.append((node, None))
+        elif t is tuple:
+            results.append(_apply(node[1], results, ctx))
+        elif t is Binary:
+            todo += ((_APPLY, node), node.b, node.a)
+        elif t is Unary:
+            todo += ((_APPLY, node), node.a)
+        elif t is Reloc:
+            todo += ((_APPLY, node), node.arg)
+        elif t is Paren:
+            todo.append(node.inner)
+        elif isinstance(node, str):
+            results.append(ctx.symbol(node))
+        else:
+            raise ExprError("expected an expression", _anchor(node))
+    return results[0]
+
+
+_APPLY = "apply"   # marks an operator whose operands are on the results stack
+
+
+def _apply(e, results: list, ctx: Context) -> tuple[int, object]:
+    """Operator ``e`` applied to the values of its operands (popped from ``results``)."""
+    t = type(e)
     if t is Binary:
-        a, sa = evaluate(e.a, ctx)
-        b, sb = evaluate(e.b, ctx)
-        op = e.op
+        b, sb = results.pop()
+        a, sa = results.pop()
         try:
-            if op == "+":
-                if sa is not None and sb is not None:
-                    raise ExprError("cannot add two addresses")
-                return wrap(a + b), sa if sa is not None else sb
-            if op == "-":
-                if sb is None:
-                    return wrap(a - b), sa
-                if sa is None:
-                    raise ExprError("cannot subtract an address from a constant")
-                if sa is not sb and not ctx.absolute_sections:
-                    raise NotYet  # a difference across sections is known after layout
-                return wrap(a - b), None
-            if (sa is not None or sb is not None) and not ctx.absolute_sections:
-                raise NotYet
-            return BINARY[op](a, b), None
+            return _binary(e.op, a, sa, b, sb, ctx)
         except ExprError as err:
             raise ExprError(str(err), err.at or _anchor(e)) from None
+    a, sa = results.pop()
     if t is Unary:
-        a, sa = evaluate(e.a, ctx)
         if sa is not None and not ctx.absolute_sections:
             raise NotYet
         return UNARY[e.op](a), None
-    if t is Reloc:
-        return _reloc(e, ctx), None
-    if t is Paren:
-        return evaluate(e.inner, ctx)
-    if isinstance(e, str):
-        return ctx.symbol(e)
-    raise ExprError("expected an expression", _anchor(e))
+    return _reloc(e, a, sa, ctx), None
 
 
-def _reloc(e: Reloc, ctx: Context) -> int:
+def _binary(op: str, a: int, sa, b: int, sb, ctx: Context) -> tuple[int, object]:
+    if op == "+":
+        if sa is not None and sb is not None:
+            raise ExprError("cannot add two addresses")
+        return wrap(a + b), sa if sa is not None else sb
+    if op == "-":
+        if sb is None:
+            return wrap(a - b), sa
+        if sa is None:
+            raise ExprError("cannot subtract an address from a constant")
+        if sa is not sb and not ctx.absolute_sections:
+            raise NotYet  # a difference across sections is known after layout
+        return wrap(a - b), None
+    if (sa is not None or sb is not None) and not ctx.absolute_sections:
+        raise NotYet
+    return BINARY[op](a, b), None
+
+
+def _reloc(e: Reloc, value: int, section, ctx: Context) -> int:
+    """%kind(arg), given the value and section of ``arg``."""
     kind = e.kind
     if kind == "pcrel_lo":
-        return ctx.pcrel_lo(e.arg, evaluate(e.arg, ctx)[0])
-    value, section = evaluate(e.arg, ctx)
+        return ctx.pcrel_lo(e.arg, value)
     if kind == "hi":
         if section is not None and not ctx.absolute_sections:
             raise NotYet
@@ -270,15 +298,76 @@ def _reloc(e: Reloc, ctx: Context) -> int:
     raise ExprError(f"unknown relocation '%{kind}' (expected %hi, %lo, %pcrel_hi or %pcrel_lo)", e.tok)
 
 
+def _children(e) -> tuple:
+    t = type(e)
+    if t is Binary:
+        return e.a, e.b
+    if t is Unary:
+        return (e.a,)
+    if t is Reloc:
+        return (e.arg,)
+    if t is Paren:
+        return (e.inner,)
+    if t is Mem:
+        return e.offset, e.base
+    return ()
+
+
+def names_in(e):
+    """Every symbol name in ``e``, left to right (iteratively, like ``evaluate``)."""
+    todo = [e]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, str):
+            yield node
+        else:
+            todo += reversed(_children(node))
+
+
 def _anchor(e):
-    """Some token inside ``e`` to point an error at."""
-    if isinstance(e, str):
-        return e
-    for attr in ("tok", "a", "b", "arg", "inner", "offset", "base"):
-        sub = getattr(e, attr, None)
-        if sub is not None and not isinstance(sub, int):
-            found = _anchor(sub)
-            if found is not None:
-                return found
+    """Some token inside ``e`` to point an error at: its first name, else a relocation's."""
+    todo = [e]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, str):
+            return node
+        tok = getattr(node, "tok", None)
+        if tok is not None:
+            return tok
+        todo += reversed(_children(node))
     return None
 
+
+def transform(e, leaf):
+    """``e`` with each leaf (a node other than Binary, Unary, Reloc) replaced by ``leaf(it)``;
+    the sub-trees that do not change are kept. Iterative, like ``evaluate``."""
+    if type(e) not in (Binary, Unary, Reloc):
+        return leaf(e)
+    results: list = []
+    todo = [e]
+    while todo:
+        node = todo.pop()
+        t = type(node)
+        if t is tuple:
+            results.append(_rebuild(node[1], results))
+        elif t is Binary:
+            todo += ((_APPLY, node), node.b, node.a)
+        elif t is Unary:
+            todo += ((_APPLY, node), node.a)
+        elif t is Reloc:
+            todo += ((_APPLY, node), node.arg)
+        else:
+            results.append(leaf(node))
+    return results[0]
+
+
+def _rebuild(e, results: list):
+    t = type(e)
+    if t is Binary:
+        b = results.pop()
+        a = results.pop()
+        return e if a is e.a and b is e.b else Binary(e.op, a, b)
+    a = results.pop()
+    if t is Unary:
+        return e if a is e.a else Unary(e.op, a)
+    return e if a is e.arg else Reloc(e.kind, a, e.tok)

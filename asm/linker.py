@@ -12,10 +12,11 @@ from isa import PREDEFINED_VALUES
 from isa.machine import DEFAULT_TEXT_BASE, PAGE_SIZE
 
 from . import encoding as enc
-from .assembler import AsmError, check_data_range, position, shown_name
-from .errors import Diagnostic
+from .assembler import check_data_range, shown_name
+from .errors import AsmError, Diagnostic, Diagnostics
+from .positions import position
 from .executable import PF_R, PF_W, PF_X, ElfSymbol, Executable, OutputSection, Segment
-from .expr import Context, ExprError, Reloc, evaluate
+from .expr import Context, ExprError, Reloc, evaluate, names_in
 from .objfile import BSS, DATA, KIND_ORDER, RODATA, TEXT, ObjectFile, Section, Symbol
 
 OUTPUT_NAMES = {TEXT: ".text", RODATA: ".rodata", DATA: ".data", BSS: ".bss"}
@@ -37,15 +38,13 @@ class _LinkContext(Context):
     def symbol(self, name):
         if name == ".":
             return self.pc, self.section
-        sym = self.obj.symbols.get(name)
-        if sym is None or sym.pos is None:
-            sym = self.linker.globals.get(name)
-            if sym is None:
-                value = PREDEFINED_VALUES.get(name)
-                if value is not None:
-                    return value, None
-                raise ExprError(f"undefined {'local label' if chr(2) in name else 'symbol'} "
-                                f"'{getattr(name, 'shown', shown_name(name))}'", name)
+        sym = self.linker.lookup(self.obj, name)
+        if sym is None:
+            value = PREDEFINED_VALUES.get(name)
+            if value is not None:
+                return value, None
+            raise ExprError(f"undefined {'local label' if chr(2) in name else 'symbol'} "
+                            f"'{getattr(name, 'shown', shown_name(name))}'", name)
         return self.linker.value_of(sym)
 
     def pcrel_lo(self, label, value: int) -> int:
@@ -59,24 +58,21 @@ class _LinkContext(Context):
 
 class Linker:
     def __init__(self, objects: list[ObjectFile], first_code: list, *, text_base=None,
-                 data_base=None, phys_base=None):
+                 data_base=None, phys_base=None, diagnostics: Diagnostics | None = None):
         self.objects = objects
         self.first_code = first_code
         self.text_base = DEFAULT_TEXT_BASE if text_base is None else text_base
         self.data_base = data_base
         self.phys_base = self.text_base if phys_base is None else phys_base
-        self.diagnostics: list[Diagnostic] = []
+        self.diagnostics = Diagnostics() if diagnostics is None else diagnostics
         self.globals: dict[str, Symbol] = {}
-        self.resolved: dict[int, tuple[int, object]] = {}
+        # id(symbol) -> its (value, section), or the ExprError that evaluating it raised
+        self.resolved: dict[int, tuple[int, object] | ExprError] = {}
         self.hi_targets: dict[int, int] = {}
-        self.reported: set = set()
 
     def error(self, message, pos, notes=None):
-        # A pseudo-instruction's fixups share their operand: report its problem once.
-        key = (message, pos)
-        if key not in self.reported:
-            self.reported.add(key)
-            self.diagnostics.append(Diagnostic("error", message, pos, notes or []))
+        # (A pseudo-instruction's fixups share their operand: Diagnostics keeps it once.)
+        self.diagnostics.add(Diagnostic("error", message, pos, notes or []))
 
     # --- symbols -------------------------------------------------------------------------------
     def _collect_globals(self) -> None:
@@ -91,27 +87,62 @@ class Linker:
                 else:
                     self.globals[sym.name] = sym
 
+    def lookup(self, obj: ObjectFile, name: str) -> Symbol | None:
+        """The symbol ``name`` means in ``obj``: its own definition, else a global one."""
+        sym = obj.symbols.get(name)
+        if sym is None or sym.pos is None:
+            sym = self.globals.get(name)
+        return sym
+
     def value_of(self, sym: Symbol) -> tuple[int, object]:
         if sym.expr is None:
             if sym.section is None:
                 return sym.value, None
             return sym.section.address + sym.value, sym.section
-        key = id(sym)
-        done = self.resolved.get(key)
-        if done is not None:
-            return done
-        if sym.evaluating:
-            raise ExprError(f"symbol '{sym.name}' is defined in terms of itself", sym.name)
+        done = self.resolved.get(id(sym))
+        if done is None:
+            self._resolve(sym)
+            done = self.resolved[id(sym)]
+        if isinstance(done, ExprError):
+            raise done.with_traceback(None)   # raised once per use: no frames pile up on it
+        return done
+
+    def _resolve(self, sym: Symbol) -> None:
+        """Evaluate ``sym``'s expression after those of the symbols it uses, depth first
+        with a stack of its own (a chain of ``.set``s is as long as the source makes it)."""
+        stack = [(sym, self._uses(sym))]
+        on_stack = {id(sym)}
+        while stack:
+            top, uses = stack[-1]
+            used = next(uses, None)
+            if used is None:
+                stack.pop()
+                on_stack.discard(id(top))
+                if id(top) not in self.resolved:
+                    self.resolved[id(top)] = self._evaluate(top)
+            elif id(used) in on_stack:
+                self.resolved[id(used)] = ExprError(
+                    f"symbol '{used.name}' is defined in terms of itself", used.name)
+            else:
+                stack.append((used, self._uses(used)))
+                on_stack.add(id(used))
+
+    def _uses(self, sym: Symbol):
+        """The symbols with deferred expressions that ``sym``'s expression uses, not yet
+        evaluated."""
+        for name in names_in(sym.expr):
+            used = self.lookup(sym.obj, name)
+            if used is not None and used.expr is not None and id(used) not in self.resolved:
+                yield used
+
+    def _evaluate(self, sym: Symbol) -> tuple[int, object] | ExprError:
         ctx = _LinkContext(self, sym.obj)
         ctx.pc = sym.pc_section.address + sym.pc
         ctx.section = sym.pc_section
-        sym.evaluating = True
         try:
-            result = evaluate(sym.expr, ctx)
-        finally:
-            sym.evaluating = False
-        self.resolved[key] = result
-        return result
+            return evaluate(sym.expr, ctx)
+        except ExprError as e:
+            return e
 
     # --- layout --------------------------------------------------------------------------------
     def _layout(self) -> dict[str, list[Section]]:
@@ -142,11 +173,22 @@ class Linker:
         if self.text_end > 1 << 32 or self.data_end > 1 << 32:
             self.error(f"the program does not fit below 4 GiB (code ends at {self.text_end:#x}, "
                        f"data at {self.data_end:#x})", None)
+        else:
+            self._check_load_address("code", self.text_base, self.text_end)
+            self._check_load_address("data", self.data_start, self.data_end)
         for obj in self.objects:   # sections that are not loaded still need an address
             for sec in obj.sections.values():
                 if sec.kind not in groups:
                     sec.address = 0
         return groups
+
+    def _check_load_address(self, what: str, start: int, end: int) -> None:
+        """The physical (load) addresses of [start, end) must lie below 4 GiB too."""
+        load = start - self.text_base + self.phys_base
+        if start < end and not 0 <= load <= (1 << 32) - (end - start):
+            self.error(f"--phys-base {self.phys_base:#x}: the {what} ({start:#x}..{end:#x}) "
+                       f"would load at {load:#x}..{load + end - start:#x}, outside the 4 GiB "
+                       f"address space", None)
 
     # --- fixups --------------------------------------------------------------------------------
     def _apply_fixups(self) -> None:
@@ -198,7 +240,7 @@ class Linker:
         groups = self._layout()
         self._apply_fixups()
         symbols, elf_symbols = self._symbols()
-        if any(d.severity == "error" for d in self.diagnostics):
+        if self.diagnostics.errors:
             return None
         sections = []
         for kind in KIND_ORDER:

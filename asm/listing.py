@@ -5,6 +5,7 @@ from .executable import Executable
 from .objfile import BSS, ObjectFile
 
 BYTES_PER_ROW = 8
+MAX_ROWS_PER_LINE = 64   # then one row counts the rest (a .space 1M, a .rept of 1000 lines)
 
 
 def _hex(data: bytes) -> str:
@@ -26,17 +27,29 @@ def render_listing(objects: list[ObjectFile]) -> str:
         for source in obj.sources:
             out.append(f"# {source.name}")
             for n, text in enumerate(source.text.split("\n"), 1):
-                rows = []
-                for address, data, size in chunks.get((id(source), n), []):
-                    if not data:
-                        rows.append(f"{address:08x} <{size} bytes of zeros>")
-                        continue
-                    for i in range(0, len(data), BYTES_PER_ROW):
-                        rows.append(f"{address + i:08x} {_hex(data[i:i + BYTES_PER_ROW])}")
+                rows = _rows(chunks.get((id(source), n), []))
                 first = rows[0] if rows else ""
                 out.append(f"{n:5d} {first:<{width}} {text.rstrip()}".rstrip())
                 out += [f"{'':5} {row}" for row in rows[1:]]
     return "\n".join(out) + "\n"
+
+
+def _rows(chunks: list[tuple[int, bytes, int]]) -> list[str]:
+    """The rows of one source line's bytes: at most MAX_ROWS_PER_LINE, then a count."""
+    rows = []
+    for k, (address, data, size) in enumerate(chunks):
+        if not data:
+            rows.append(f"{address:08x} <{size} bytes of zeros>")
+        else:
+            for i in range(0, len(data), BYTES_PER_ROW):
+                if len(rows) == MAX_ROWS_PER_LINE:
+                    rest = len(data) - i + sum(c[2] for c in chunks[k + 1:])
+                    return rows + [f"{address + i:08x} <{rest} more bytes not listed>"]
+                rows.append(f"{address + i:08x} {_hex(data[i:i + BYTES_PER_ROW])}")
+        if len(rows) >= MAX_ROWS_PER_LINE and k + 1 < len(chunks):
+            rest = sum(c[2] for c in chunks[k + 1:])
+            return rows + [f"{chunks[k + 1][0]:08x} <{rest} more bytes not listed>"]
+    return rows
 
 
 def render_map(exe: Executable) -> str:

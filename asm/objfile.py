@@ -82,7 +82,7 @@ class Symbol:
     """A label (``section`` + ``value`` offset), an absolute constant (``section`` None), or
     a constant whose expression could only be evaluated after layout (``expr``)."""
     __slots__ = ("name", "section", "value", "expr", "pos", "is_global", "type", "size",
-                 "obj", "pc", "pc_section", "evaluating")
+                 "obj", "pc", "pc_section")
 
     def __init__(self, name: str, obj: "ObjectFile"):
         self.name = name
@@ -96,7 +96,6 @@ class Symbol:
         self.obj = obj
         self.pc = 0                        # location '.' stood for in a deferred expression
         self.pc_section: Section | None = None
-        self.evaluating = False
 
     @property
     def is_label(self) -> bool:

@@ -46,17 +46,30 @@ class Stmt:
         return Position(self.source, self.line, self.col)
 
 
+TOO_BIG = 1 << 64   # stands for a literal with more digits than any 64-bit value
+_MAX_DIGITS = {2: 64, 8: 22, 10: 20, 16: 16}
+
+
 def parse_int(text: str) -> int:
-    """An integer literal as llvm-mc reads it (0x hex, 0b binary, leading 0 octal)."""
+    """An integer literal as llvm-mc reads it (0x hex, 0b binary, leading 0 octal); TOO_BIG
+    (negated for '-') when it has more digits than a 64-bit value (a long decimal is slow to
+    convert, and Python refuses more than 4300 digits)."""
     neg = text.startswith("-")
     digits = text[1:] if neg else text
     if len(digits) > 1 and digits[0] == "0" and digits[1] in "xXbB":
-        value = int(digits[2:], 16 if digits[1] in "xX" else 2)
+        base, digits = (16 if digits[1] in "xX" else 2), digits[2:]
     elif len(digits) > 1 and digits[0] == "0":
-        value = int(digits, 8)
+        base = 8
     else:
-        value = int(digits)
+        base = 10
+    significant = digits.lstrip("0")
+    value = TOO_BIG if len(significant) > _MAX_DIGITS[base] else int(significant or "0", base)
     return -value if neg else value
+
+
+def local_label_number(digits: str) -> str:
+    """The number of a local label (``01:`` is ``1:``), as text: it may have any length."""
+    return (digits.lstrip("0") or "0") if digits.isdigit() else digits
 
 
 _ESCAPES = {"n": 10, "t": 9, "r": 13, "b": 8, "f": 12, "v": 11, "a": 7, "e": 27,
@@ -123,7 +136,7 @@ class _Builder(Transformer):
             c = text[0]
             if "(" in text:
                 offset, base = text.split("(")
-                ops.append(Mem(parse_int(offset.strip()) if offset else None,
+                ops.append(Mem(self._int_text(offset.strip(), operands) if offset else None,
                                base.rstrip(" \t)").strip()))
             elif c.isdigit() or c == "-":
                 ops.append(self._int_text(text, operands))
@@ -137,7 +150,7 @@ class _Builder(Transformer):
                                name.line + self.line_offset, name.column))
 
     def local_label(self, num):
-        self.stmts.append(Stmt(LOCAL_LABEL, str(int(num, 10) if num.isdigit() else num), None,
+        self.stmts.append(Stmt(LOCAL_LABEL, local_label_number(num), None,
                                self.source, num.line + self.line_offset, num.column))
 
     def assign(self, name, value):
@@ -190,6 +203,11 @@ class _Builder(Transformer):
 
     def char(self, tok):
         body = tok[1:-1] if tok.endswith("'") and len(tok) > 2 else tok[1:]
+        if not body.isascii():
+            # llvm-mc takes the bytes of its UTF-8 encoding for more than one character
+            self.errors.append(Diagnostic("error", "a character constant must be one ASCII "
+                                          "character", self._pos(tok)))
+            return 0
         data = unescape(body)
         return data[0] if data else 0
 
@@ -241,18 +259,24 @@ _parser = Lark((Path(__file__).with_name("toy32.lark")).read_text(), parser="lal
 
 
 _TOKEN_WORDS = {
-    "_NL": "end of line", "$END": "end of file", "NAME": "name", "SIMPLE_NAME": "name",
+    "_NL": "end of line", "_CR": "end of statement", "$END": "end of file", "NAME": "name", "SIMPLE_NAME": "name",
     "INT": "number", "SIMPLE_INT": "number", "STRING": "string", "CHAR": "character",
     "LOCAL_REF": "local label reference", "RELOC": "relocation",
 }
 
 
+_SHOWN_TOKEN = 40   # characters of a token quoted in a message
+
+
 def _describe(tok) -> str:
-    if tok.type in ("_NL", "$END"):
+    if tok.type in ("_NL", "_CR", "$END"):
         return _TOKEN_WORDS[tok.type]
+    text = str(tok)
     if tok.type == "OPERANDS":  # a whole operand list lexed as one token: show its first
-        return f"'{tok.split(',')[0].strip()}'"
-    return f"'{tok}'"
+        text = text.split(",")[0].strip()
+    # A token can span lines (the body of a .macro): its first line, and not all of that.
+    text = text.lstrip("\r\n").split("\n")[0].rstrip("\r")
+    return f"'{text[:_SHOWN_TOKEN]}...'" if len(text) > _SHOWN_TOKEN else f"'{text}'"
 
 
 def _syntax_error(e: UnexpectedInput, text: str) -> tuple[str, int, int, bool]:
@@ -281,9 +305,10 @@ def _syntax_error(e: UnexpectedInput, text: str) -> tuple[str, int, int, bool]:
     if rest[:1] == "'":
         return "bad character constant", line, col, False
     if tok is None:
-        return f"unexpected character '{e.char}'", line, col, False
+        char = e.char if e.char.isprintable() else repr(e.char)[1:-1]
+        return f"unexpected character '{char}'", line, col, False
     operand_expected = bool(expected & {"SIMPLE_NAME", "SIMPLE_INT", "INT", "NAME"})
-    ends = {"_NL", "SEMICOLON", "$END"}
+    ends = {"_NL", "_CR", "SEMICOLON", "$END"}
     if tok.type in ends:
         msg = f"unexpected {_describe(tok)}" + (": expected an operand" if operand_expected else "")
     elif expected & ends:

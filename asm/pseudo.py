@@ -6,6 +6,7 @@ from __future__ import annotations
 from isa.machine import REGISTERS
 
 from . import encoding as enc
+from .errors import AsmError
 from .expr import Mem, Paren, Reloc
 
 ZERO, RA, T1 = REGISTERS["zero"], REGISTERS["ra"], REGISTERS["t1"]
@@ -14,7 +15,6 @@ ZERO, RA, T1 = REGISTERS["zero"], REGISTERS["ra"], REGISTERS["t1"]
 def _arity(asm, stmt, *counts: int, form: str) -> int:
     n = len(stmt.ops)
     if n not in counts:
-        from .assembler import AsmError
         raise AsmError(f"'{stmt.name}' takes {' or '.join(map(str, counts))} operand"
                        f"{'s' * (max(counts) != 1)}: {form}", n if n > max(counts) else None)
     return n
