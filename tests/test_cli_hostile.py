@@ -1,11 +1,12 @@
 """`toyvm run` against a hostile host and hostile files: a reader that closes the pipe, Ctrl-C,
 an output that fails, a bad vms.toml, a guest printing one endless line. Each ends with a clear
-message and a documented exit status (vmm/cli.py, vmm/monitor/cli_options.py), never a
+message and a documented exit status (vmm/cli/), never a
 traceback or an internal error. Pipes and signals need a real process; the rest runs in process."""
 from __future__ import annotations
 
 import io
 import os
+import re
 import select
 import signal
 import subprocess
@@ -16,10 +17,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from vmm.cli import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_OUTPUT_ERROR, main
+from vmm.cli import main
+from vmm.cli.host import EXIT_BROKEN_PIPE, EXIT_INTERRUPTED, EXIT_OUTPUT_ERROR
 from vmm.machine import ConsoleOutput
 from vmm.machine.devices import ConsoleClosed
-from vmm.monitor.cli_options import MAX_LINE, PrefixedLines
+from vmm.cli.run_vmm import MAX_LINE, PrefixedLines
 from vmm_support import assemble
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -199,6 +201,15 @@ def test_ctrl_c_on_the_bare_machine_prints_the_state_and_the_panel(tmp_path, sta
     assert status == EXIT_INTERRUPTED
     assert "toyvm: interrupted" in err and "pc=" in err and "x10/a0=" in err
     assert ("--- toyvm stats ---" in err) == stats
+    assert_exact_spin_state(err)
+
+
+def assert_exact_spin_state(report: str) -> None:
+    """The machine stopped at an instruction boundary of the spin loop, its state written back:
+    s0 counts the loop's turns, two instructions each, so it matches the instruction count."""
+    count = int(re.search(r"instructions completed: (\d+)", report)[1])
+    s0 = int(re.search(r"x8/s0=([0-9a-f]{8})", report)[1], 16)
+    assert s0 > 1000 and abs(count - 2 * s0) < 100, (count, s0)
 
 
 @pytest.mark.parametrize("stats", [False, True])
@@ -212,6 +223,7 @@ def test_ctrl_c_under_the_monitor_prints_every_guest_and_the_panel(tmp_path, sta
     for guest in ("guest1", "guest2"):      # still running: a crash report each
         report = err[err.index(f"toyvm: {guest}: interrupted"):]
         assert "pc=" in report and "x10/a0=" in report and "instructions completed" in report
+        assert_exact_spin_state(report)
     assert "toyvm: guest3 (" in err and "halted before the interrupt" in err
     for guest in ("guest1", "guest2", "guest3"):
         assert (f"--- {guest} ---" in err) == stats

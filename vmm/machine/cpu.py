@@ -47,6 +47,9 @@ MASK = 0xFFFFFFFF
 DEVICE_PAGE = DEVICE_BASE >> PAGE_SHIFT
 C = CAUSE_BY_NAME
 CONSOLE_POLL = 10_000   # instructions between polls of an interactive console for CONSOLE
+# Instructions between two looks at ``interrupt_requested`` (about 10 ms): a translated loop runs
+# until its budget is spent, so the budget is what bounds the wait for a Ctrl-C.
+INTERRUPT_POLL = 200_000
 
 
 class Machine:
@@ -66,6 +69,7 @@ class Machine:
         self.tracer = None
         self.stats = Stats()
         self.stopped: Stop | None = None
+        self.interrupt_requested = False     # set asynchronously (Ctrl-C): stop at the next boundary
         self._stop_at: int | None = None
         self._limit = 0                      # the dispatcher's next event (instruction count)
         self._accounted = 0
@@ -111,6 +115,11 @@ class Machine:
 
     def stop(self, stop: Stop) -> None:
         self.stopped = stop
+
+    def request_interrupt(self) -> None:
+        """Ask the run to end with Stop("interrupted") at the next instruction boundary it looks
+        at (within INTERRUPT_POLL instructions), with the state exact: safe from a signal handler."""
+        self.interrupt_requested = True
 
     def _context(self) -> int:
         return (self.pmar & PMAR_ON) << 1 | (self.psw & PSW_U)
@@ -400,6 +409,9 @@ class Machine:
             self.stopped, dev.power_off = Stop("power_off", dev.power_off), None
         if self.stopped is not None:
             return
+        if self.interrupt_requested:
+            self.stopped = Stop("interrupted")
+            return
         count = self.count
         if self._stop_at is not None and count >= self._stop_at:
             self.stopped = Stop("limit", 0)
@@ -412,7 +424,7 @@ class Machine:
                 self.trap(C["TIMER"], 0)
             elif console_irq and dev.console_irq(wait=not dev.console_in.interactive):
                 self.trap(C["CONSOLE"], 0)
-        limit = self._stop_at if self._stop_at is not None else 1 << 62
+        limit = count + INTERRUPT_POLL if self._stop_at is None else min(self._stop_at, count + INTERRUPT_POLL)
         if dev.timer_deadline is not None:
             limit = min(limit, dev.timer_deadline)
         if console_irq and self.psw & PSW_IE and dev.console_in.interactive and not dev.console_in.at_eof():

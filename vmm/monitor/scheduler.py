@@ -5,7 +5,8 @@ The monitor's own timer is that bound: a guest that spins with interrupts off, o
 at all, still loses the processor when its slice is spent. Within a slice a run is also cut at
 the guest's next virtual timer deadline, so the timer interrupt is injected at the very
 instruction boundary where the bare machine would take it, and at ``--max-instructions``.
-A guest that halts, powers off or crashes is finished; the others run on.
+A guest that halts, powers off or crashes is finished; the others run on. ``run`` returns early,
+every guest as it is, when the machine's ``request_interrupt`` was called (Ctrl-C).
 """
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ class Scheduler:
             if not live:
                 return
             for guest in live:
+                if self.machine.interrupt_requested:   # Ctrl-C: every guest stays as it is
+                    return
                 self.run_slice(guest)
 
     def switch_to(self, guest: Guest) -> None:
@@ -51,7 +54,7 @@ class Scheduler:
         guest.stats.slices += 1
         machine, dispatcher = self.machine, self.dispatcher
         budget = self.slice
-        while guest.exit is None and budget > 0:
+        while guest.exit is None and budget > 0 and not machine.interrupt_requested:
             limit = guest.config.max_instructions
             if limit is not None and guest.vcpu.count >= limit:
                 guest.end(Stop("limit", EXIT_LIMIT, guest.report(f"stopped: --max-instructions {limit} reached")))

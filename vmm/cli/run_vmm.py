@@ -25,7 +25,7 @@ Exit status: with one guest, exactly the bare machine's (its POWER_OFF value, 0 
 past --max-instructions, 125 when it crashed). With several: 0 when every guest halted cleanly
 (``halt``, or POWER_OFF with 0); otherwise bit k-1 is set for each guest k (k <= 7) that did not,
 and bit 7 when any guest after the seventh did not. Also 1 when an image does not load, 2 for
-bad options, 70 on an internal error, and as on the bare machine (vmm/cli.py): 130 after Ctrl-C
+bad options, 70 on an internal error, and as on the bare machine (vmm/cli/run_bare.py): 130 after Ctrl-C
 (every guest's state -- a crash report of the ones still running, how the others ended -- and
 the --stats panel are printed first), 141 when the reader of the console output went away (the
 whole run ends, quietly), 74 when a console output failed otherwise.
@@ -35,7 +35,6 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import sys
 from pathlib import Path
 
 import click
@@ -44,19 +43,17 @@ from isa.machine import DEFAULT_RAM_SIZE, PAGE_SIZE
 
 from ..machine import EXIT_LOAD_ERROR, ConsoleInput, ConsoleOutput, LoadError, Stop
 from ..machine.devices import ConsoleClosed
-from .dump import maps_report
-from .guest import GuestConfig
-from .monitor import Monitor
-from .scheduler import DEFAULT_SLICE
-from .strategy import STRATEGY_NAMES
+from ..monitor import GuestConfig, Monitor
+from ..monitor.dump import maps_report
+from ..monitor.scheduler import DEFAULT_SLICE
+from ..monitor.strategy import STRATEGY_NAMES
+from .host import (EXIT_INTERNAL, EXIT_INTERRUPTED, SizeType, console_input, ctrl_c_interrupts, output_failed,
+                   stdout_bytes)
 
 try:
     import tomllib
 except ModuleNotFoundError:   # Python 3.10
     import tomli as tomllib
-
-EXIT_INTERNAL = 70
-
 
 
 def vmm_options(command):
@@ -87,11 +84,9 @@ def wants_monitor(options: dict) -> bool:
     return bool(options["vmm"] or options["guests"] or options["strategy"])
 
 
-def run_monitor(program: str | None, *, modules, mem, input_path, max_instructions, stats,
+def run_monitor(program: str | None, *, modules, mem, input_path, max_instructions, repeat_limit, stats,
                 bare_options: dict, vmm, guests, guest_output, slice_instructions, strategy, dump_maps) -> int:
     """``toyvm run --vmm ...`` from its parsed options; the exit status."""
-    from ..cli import EXIT_INTERRUPTED, output_failed
-
     for name, value in bare_options.items():
         if value:
             raise click.UsageError(f"--{name.replace('_', '-')} cannot be used with --vmm")
@@ -108,6 +103,7 @@ def run_monitor(program: str | None, *, modules, mem, input_path, max_instructio
     for config in configs:          # --max-instructions: for every guest that names no limit
         if config.max_instructions is None:
             config.max_instructions = max_instructions
+        config.repeat_limit = repeat_limit
     if not configs:
         raise click.UsageError("--vmm needs a guest: PROGRAM, --guest or a vms.toml file")
     consoles, closers = guest_consoles(configs, guest_output, stdin_allowed=program is not None
@@ -124,12 +120,10 @@ def run_monitor(program: str | None, *, modules, mem, input_path, max_instructio
         click.echo(f"toyvm: error: {e}", err=True)
         return EXIT_LOAD_ERROR
     try:
-        stops = monitor.run()
-    except KeyboardInterrupt:
-        _close(closers, outputs)
-        report_interrupted(monitor)
-        _epilogue(monitor, stats, dump_maps)
-        return EXIT_INTERRUPTED
+        with ctrl_c_interrupts(monitor.machine):
+            stops = monitor.run()
+    except KeyboardInterrupt:    # a second Ctrl-C: the state is as far as the last region got
+        monitor.machine.request_interrupt()
     except ConsoleClosed as e:
         _close(closers, outputs)
         _epilogue(monitor, stats, dump_maps)
@@ -139,6 +133,10 @@ def run_monitor(program: str | None, *, modules, mem, input_path, max_instructio
         click.echo(f"toyvm: internal error of the monitor: {type(e).__name__}: {e}", err=True)
         return EXIT_INTERNAL
     _close(closers, outputs)
+    if monitor.machine.interrupt_requested:
+        report_interrupted(monitor)
+        _epilogue(monitor, stats, dump_maps)
+        return EXIT_INTERRUPTED
     _epilogue(monitor, stats, dump_maps)
     status = report_ends(monitor, stops)
     failed = next((out.error for out in outputs if out.error is not None), None)
@@ -206,8 +204,6 @@ def report_ends(monitor: Monitor, stops: list[Stop]) -> int:
 
 def parse_guest(spec: str) -> GuestConfig:
     """``--guest "IMAGE --module M --mem 2M --input F --max-instructions N"``."""
-    from ..cli import SizeType
-
     @click.command(add_help_option=False)
     @click.argument("image", type=click.Path(dir_okay=False))
     @click.option("--module", "modules", multiple=True, type=click.Path(dir_okay=False))
@@ -315,8 +311,6 @@ def _file(value, fail) -> str:
 
 def _mem(value, fail) -> int:
     """A RAM size: a number of bytes or a string like "2M"; a positive multiple of the page size."""
-    from ..cli import SizeType
-
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         fail(f"must be a size (\"2M\" or a number of bytes), not {_show(value)}")
     try:
@@ -376,8 +370,6 @@ class PrefixedLines:
 
 def guest_consoles(configs: list[GuestConfig], output_dir: str | None, stdin_allowed: bool):
     """Each guest's (input, output), and what to close at the end."""
-    from ..cli import console_input, stdout_bytes
-
     consoles, closers = [], []
     try:
         if output_dir is not None:

@@ -1,0 +1,55 @@
+"""The ``toyvm`` command line.
+
+Exit status of ``toyvm run``: the value written to POWER_OFF (low 8 bits), 0 after ``halt``,
+the program's own status with ``--syscalls linux`` (128 + signal when a fault kills it),
+124 when --max-instructions ran out, 125 when the bare machine crashed (a trap loop),
+1 when the executable does not load, 2 for bad options, 70 on an internal error of toyvm,
+130 after Ctrl-C (the machine's state and the --stats panel are printed first), 141 when the
+reader of the console output went away (``toyvm run ... | head``: the run ends at once and
+quietly, as a Unix tool killed by SIGPIPE; only the --stats panel is still printed if asked
+for), 74 when the console output failed otherwise (e.g. a full disk; a message says why).
+Under ``--vmm`` see vmm/cli/run_vmm.py (one guest: as on the bare machine; several: which
+guests did not halt cleanly, as a bit mask).
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .host import EXIT_BROKEN_PIPE, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OUTPUT_ERROR, stdout_to_devnull
+from .lab import classify_command, compare_command
+from .run_bare import run
+
+
+class Toyvm(click.Group):
+    """The command group, ending two host events the same way in every command: a pipe that
+    closes under a message (stdout or stderr: exit 141, quietly) and Ctrl-C outside a run (exit
+    130 with ``toyvm: interrupted``; within a run, ``toyvm run`` reports the state first)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            stdout_to_devnull(sys.stdout, sys.stderr)
+            ctx.exit(EXIT_BROKEN_PIPE)
+        except KeyboardInterrupt:
+            try:
+                click.echo("toyvm: interrupted", err=True)
+            except OSError:
+                pass
+            ctx.exit(EXIT_INTERRUPTED)
+
+
+
+
+@click.group(cls=Toyvm)
+def main():
+    """toyvm: the TOY32 machine."""
+
+
+main.add_command(run)
+main.add_command(classify_command)
+main.add_command(compare_command)
+
+__all__ = ["main", "EXIT_BROKEN_PIPE", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OUTPUT_ERROR"]

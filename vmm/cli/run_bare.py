@@ -1,0 +1,134 @@
+"""``toyvm run``: load a program into a fresh machine and run it on the bare machine (the
+monitor's options hand the run to run_vmm.py), then report how it ended."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from isa.machine import DEFAULT_RAM_SIZE, REGISTERS
+from isa.privileged import DEFAULT_REPEAT_LIMIT
+
+from ..machine import (EXIT_LIMIT, EXIT_LOAD_ERROR, ConsoleOutput, Image, LinuxSyscalls, LoadError, Machine,
+                       Stop, Tracer, crash_report, load_executable)
+from ..machine.boot import load_modules
+from ..machine.devices import ConsoleClosed
+from .host import (EXIT_INTERNAL, EXIT_INTERRUPTED, AddressType, ClosedStream, SizeType, console_input,
+                   ctrl_c_interrupts, output_failed, stdout_bytes)
+from .run_vmm import run_monitor, vmm_options, wants_monitor
+
+
+def build_machine(mem: int, hw_assist: bool, input_path: str | None, repeat_limit: int) -> Machine:
+    try:
+        return Machine(mem, hw_assist=hw_assist, repeat_limit=repeat_limit, console_in=console_input(input_path),
+                       console_out=ConsoleOutput(stdout_bytes()))
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--mem")
+
+
+@click.command()
+@click.argument("program", required=False, type=click.Path(dir_okay=False))
+@click.option("--trace", is_flag=True, help="Print one line per instruction and per trap (stderr).")
+@click.option("--trace-file", type=click.Path(dir_okay=False, writable=True),
+              help="Write the trace to this file instead of stderr (implies --trace).")
+@click.option("--stats", is_flag=True, help="Print run statistics on stderr at the end.")
+@click.option("--max-instructions", type=click.IntRange(min=0),
+              help="Stop (exit status 124) after this many instructions.")
+@click.option("--max-repeated-faults", "repeat_limit", type=click.IntRange(min=0),
+              default=DEFAULT_REPEAT_LIMIT, show_default=True,
+              help="Stop a kernel that takes the same fault at the same pc this many times in a row "
+                   "without getting past it (0: never; docs/machine.md).")
+@click.option("--input", "input_path", type=click.Path(dir_okay=False),
+              help="Console input from this file (default: standard input).")
+@click.option("--syscalls", type=click.Choice(["linux"]),
+              help="Run a user-mode program with Linux system calls served by the host.")
+@click.option("--mem", type=SizeType(), default=DEFAULT_RAM_SIZE, show_default="16M", help="RAM size.")
+@click.option("--base", type=AddressType(), help="Load a flat binary at this physical address.")
+@click.option("--hw-assist", is_flag=True, help="rdpsw/wrpsw raise VIRTUALIZATION_TRAP in user mode.")
+@click.option("--module", "modules", multiple=True, type=click.Path(dir_okay=False),
+              help="Give the kernel this ELF program (repeatable): placed in RAM after the kernel, "
+                   "listed in the boot-info table whose address is in a0 (docs/boot.md).")
+@vmm_options
+def run(program, trace, trace_file, stats, max_instructions, repeat_limit, input_path, syscalls, mem, base, hw_assist,
+        modules, **vmm):
+    """Run PROGRAM (ELF, or a flat binary with --base) on a fresh TOY32 machine, or with --vmm
+    as a guest of the virtual machine monitor (docs/vmm.md)."""
+    if wants_monitor(vmm):
+        bare_options = dict(trace=trace, trace_file=trace_file, syscalls=syscalls, base=base, hw_assist=hw_assist)
+        sys.exit(run_monitor(program, modules=modules, mem=mem, input_path=input_path,
+                             max_instructions=max_instructions, repeat_limit=repeat_limit, stats=stats,
+                             bare_options=bare_options, **vmm))
+    if program is None:
+        raise click.UsageError("Missing argument 'PROGRAM'.")
+    machine = build_machine(mem, hw_assist, input_path, repeat_limit)
+    image = load_program(machine, program, base, syscalls)
+    if modules:
+        try:
+            machine.regs[REGISTERS["a0"]] = load_modules(machine, list(modules), image.end)
+        except LoadError as e:
+            click.echo(f"toyvm: error: {e}", err=True)
+            sys.exit(EXIT_LOAD_ERROR)
+    sys.exit(run_machine(machine, trace or trace_file, trace_file, stats, max_instructions))
+
+
+def load_program(machine: Machine, program: str, base: int | None, syscalls: str | None) -> Image:
+    """The load step: the executable into RAM and the machine ready at its entry point (with
+    --syscalls linux, as a user process). An executable that does not load ends the command."""
+    try:
+        image = load_executable(machine, program, base, use_vaddr=syscalls == "linux")
+    except LoadError as e:
+        click.echo(f"toyvm: error: {e}", err=True)
+        sys.exit(EXIT_LOAD_ERROR)
+    if syscalls == "linux":
+        LinuxSyscalls(machine, image, stderr=sys.stderr.buffer if sys.stderr is not None
+                      else ClosedStream("standard error"))
+    else:
+        machine.pc = image.entry
+    return image
+
+
+def run_machine(machine: Machine, trace: bool, trace_file: str | None, stats: bool,
+                max_instructions: int | None) -> int:
+    """Run to the end, print the report the end calls for; the exit status."""
+    trace_out = None
+    if trace:
+        try:
+            trace_out = open(trace_file, "w") if trace_file else sys.stderr or ClosedStream("standard error")
+        except OSError as e:
+            raise click.BadParameter(f"{trace_file}: {e.strerror}", param_hint="--trace-file")
+        machine.tracer = Tracer(trace_out)
+    console = machine.devices.console_out
+    try:
+        with ctrl_c_interrupts(machine):
+            stop = machine.run(max_instructions)
+    except KeyboardInterrupt:    # a second Ctrl-C: the state is as far as the last region got
+        stop = Stop("interrupted")
+    except ConsoleClosed as e:
+        if stats:
+            click.echo(machine.stats.report(machine), err=True, nl=False)
+        return output_failed(e.error)
+    except OSError as e:     # the host refused other output (--syscalls linux's stderr, the trace)
+        return output_failed(e, "output")
+    except Exception as e:   # a machine bug: still a report, not a traceback
+        click.echo(crash_report(machine, f"internal error: {type(e).__name__}: {e}"), err=True)
+        return EXIT_INTERNAL
+    finally:
+        if trace_file and trace_out is not None:
+            trace_out.close()
+    if stop.kind == "interrupted":
+        click.echo(crash_report(machine, "interrupted"), err=True)
+    if stats:
+        click.echo(machine.stats.report(machine), err=True, nl=False)
+    if stop.kind == "interrupted":
+        return EXIT_INTERRUPTED
+    if stop.kind == "limit":
+        click.echo(crash_report(machine, f"stopped: --max-instructions {max_instructions} reached"), err=True)
+        status = EXIT_LIMIT
+    else:
+        if stop.message:
+            click.echo(stop.message, err=True)
+        status = stop.exit_status
+    # the output went away after the guest's last write (seen at the final flush): its output is lost
+    return status if console.error is None else output_failed(console.error)
+
+
