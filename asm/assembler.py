@@ -91,6 +91,7 @@ class Assembler:
         self.predefined = dict(PREDEFINED_VALUES)
         self.ended = False
         self.cfi_frame: Stmt | None = None     # the open .cfi_startproc
+        self.used_by_deferred: set[str] = set()  # names in the expressions of deferred symbols
         for sym_name, value in (defsyms or {}).items():
             self._defsym(sym_name, value)
 
@@ -151,7 +152,8 @@ class Assembler:
         handlers = self.HANDLERS
         macros = self.macros
         listing = self.listing
-        conds: list[list] = []      # [active, some branch taken, stmt] per open .if
+        # per open .if: [its branch is on, some branch was taken, stmt, on outside of it]
+        conds: list[list] = []
         active = True
         rept: list | None = None    # [stmt, count, body, nesting]
         for stmt in stmts:
@@ -218,7 +220,7 @@ class Assembler:
                 self.report(e, stmt)
         if rept is not None:
             self.error(f"'{rept[0].name}' without a matching '.endr'", rept[0].pos)
-        for _, _, head in conds:
+        for _, _, head, _ in conds:
             self.error(f"'{head.name}' without a matching '.endif'", head.pos)
 
     def _replay(self, head: Stmt, count: int, body: list[Stmt]) -> None:
@@ -501,12 +503,15 @@ class Assembler:
         except (NotYet, ExprError):
             sym.section, sym.expr = None, expr
             sym.pc, sym.pc_section = self.section.offset, self.section
+            self.used_by_deferred.update(names_in(expr))
 
     def _check_not_recursive(self, name: str, expr, i) -> None:
         """llvm-mc's rule: a symbol may not be defined in terms of itself, directly or through
         symbols whose values are not known yet (``.equ a, a+1``; ``.equ a, b`` ``.equ b, a``)."""
-        seen = set()
         todo = list(names_in(expr))
+        if name not in todo and name not in self.used_by_deferred:
+            return   # nothing that is not known yet refers to it
+        seen = set()
         while todo:
             used = todo.pop()
             if used == name:
@@ -629,30 +634,30 @@ class Assembler:
         return count
 
     def _conditional(self, stmt: Stmt, conds: list, active: bool) -> bool:
-        """Track .if/.else/.endif; returns whether statements are assembled now."""
+        """Track .if/.else/.endif; returns whether statements are assembled now (each level
+        remembers whether the one outside it is on: no walk over all levels)."""
         name = stmt.name
         try:
             if name == ".endif":
                 if not conds:
                     raise AsmError("'.endif' without '.if'")
-                conds.pop()
-                return all(c[0] for c in conds)
+                return conds.pop()[3]
             if name in (".else", ".elseif"):
                 if not conds:
                     raise AsmError(f"'{name}' without '.if'")
                 c = conds[-1]
-                outer = all(x[0] for x in conds[:-1])
+                outer = c[3]
                 take = not c[1] and (name == ".else" or (outer and self._condition(stmt)))
                 c[0] = take
                 c[1] = c[1] or take
                 return outer and take
             taken = active and self._condition(stmt)
-            conds.append([taken, taken, stmt])
-            return active and taken
+            conds.append([taken, taken, stmt, active])
+            return taken
         except AsmError as e:
-            self.error(str(e), position(stmt, e.at))
+            self.report(e, stmt)
             if name not in (".endif", ".else", ".elseif"):
-                conds.append([False, True, stmt])
+                conds.append([False, True, stmt, active])
                 return False
             return active
 

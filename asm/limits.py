@@ -17,7 +17,7 @@ MAX_EXPANDED_TEXT = 1 << 22   # characters of macro/.irp expansions and included
 MAX_IMAGE_SIZE = 1 << 26      # bytes of section contents, all sections of all files (64 MiB)
 MAX_BSS_SIZE = 1 << 32        # bytes of one bss section (the whole address space)
 MAX_ALIGNMENT = 1 << 16       # .align/.p2align/.balign/.comm (a 64 KiB boundary)
-MAX_SYMBOL_WALK = 1 << 20     # symbols looked at to find recursive definitions (.set a, b ...)
+MAX_SYMBOL_WALK = 1 << 22     # symbols looked at to find recursive definitions (.set a, b ...)
 
 
 def _mib(n: int) -> str:
