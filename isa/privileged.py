@@ -53,30 +53,52 @@ def enter_trap(cpu, pc: int, cause: int, tval: int) -> int:
 
 
 # --- the system instructions -----------------------------------------------------------------
+def _mfsr(cpu, d: Decoded, regs: list[int], pc: int) -> int:
+    if d.rd:
+        regs[d.rd] = cpu.read_sr(d.imm)
+    return (pc + 4) & MASK
+
+
+def _mtsr(cpu, d: Decoded, regs: list[int], pc: int) -> int:
+    cpu.write_sr(d.imm, regs[d.rs1])
+    return (pc + 4) & MASK
+
+
+def _rti(cpu, d: Decoded, regs: list[int], pc: int) -> int:
+    epc = cpu.read_sr(SR_EPC)
+    cpu.write_sr(SR_PSW, rti_psw(cpu.read_sr(SR_PSW)))
+    return epc
+
+
+def _ldpmar(cpu, d: Decoded, regs: list[int], pc: int) -> int:
+    if d.rd:
+        regs[d.rd] = cpu.read_pmar()
+    return (pc + 4) & MASK
+
+
+def _stpmar(cpu, d: Decoded, regs: list[int], pc: int) -> int:
+    cpu.write_pmar(regs[d.rs1])
+    return (pc + 4) & MASK
+
+
+def _tlbflush(cpu, d: Decoded, regs: list[int], pc: int) -> int:
+    cpu.flush_translations()
+    return (pc + 4) & MASK
+
+
+def _halt(cpu, d: Decoded, regs: list[int], pc: int) -> int:
+    cpu.halt()
+    return (pc + 4) & MASK
+
+
+# Each privileged instruction's behaviour in kernel mode: (cpu, decoded, registers, pc) -> next pc.
+PRIVILEGED = {"mfsr": _mfsr, "mtsr": _mtsr, "rti": _rti, "ldpmar": _ldpmar, "stpmar": _stpmar,
+              "tlbflush": _tlbflush, "halt": _halt}
+
+
 def execute_privileged(cpu, d: Decoded, regs: list[int], pc: int) -> int:
     """Perform a privileged instruction in kernel mode; returns the next pc."""
-    name = d.instr.mnemonic
-    if name == "mfsr":
-        if d.rd:
-            regs[d.rd] = cpu.read_sr(d.imm)
-    elif name == "mtsr":
-        cpu.write_sr(d.imm, regs[d.rs1])
-    elif name == "rti":
-        epc = cpu.read_sr(SR_EPC)
-        cpu.write_sr(SR_PSW, rti_psw(cpu.read_sr(SR_PSW)))
-        return epc
-    elif name == "ldpmar":
-        if d.rd:
-            regs[d.rd] = cpu.read_pmar()
-    elif name == "stpmar":
-        cpu.write_pmar(regs[d.rs1])
-    elif name == "tlbflush":
-        cpu.flush_translations()
-    elif name == "halt":
-        cpu.halt()
-    else:
-        raise ValueError(f"{name} is not a privileged instruction")
-    return (pc + 4) & MASK
+    return PRIVILEGED[d.instr.mnemonic](cpu, d, regs, pc)
 
 
 def execute_sensitive(cpu, d: Decoded, regs: list[int], pc: int) -> int:

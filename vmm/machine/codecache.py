@@ -9,9 +9,10 @@ function by (ctx, virtual pc, physical page, single), so that after a TLB flush 
 tables of the translated contexts, code whose page is mapped again at the same address is
 re-bound, not re-translated.
 
-Address spaces: ``save_space``/``restore_space`` keep the tables of the translated contexts per
-page-map root, so a monitor switching among shadow maps (at every guest mode change) finds each
-space's code bound again, as a TLB tagged with an address-space id would.
+Address spaces: ``switch_space`` keeps the tables of the user-mode translated context per page-map
+root, so a monitor switching among shadow maps (at every guest mode change; its guests always
+run in user mode) finds each space's code bound again, as a TLB tagged with an address-space id
+would.
 
 Bounds (a guest controls how much code it makes us translate):
   * ``MAX_TRANSLATIONS`` functions. When a new one would exceed it, the whole cache is dropped
@@ -26,6 +27,7 @@ from isa.machine import PAGE_SHIFT, PAGE_SIZE
 MAX_TRANSLATIONS = 8_192
 MAX_SAVED_SPACES = 64
 TRANSLATED_CONTEXTS = (2, 3)
+KERNEL_TRANSLATED, USER_TRANSLATED = TRANSLATED_CONTEXTS
 WORDS_PER_PAGE = PAGE_SIZE >> 2
 
 
@@ -36,11 +38,12 @@ class CodeCache:
         self._compiled: dict[tuple, object] = {}
         self._page_code: dict[int, set] = {}          # physical page -> keys of its translations
         self._code_words: dict[int, bytearray] = {}   # physical page -> 1 per word translated
-        self._saved: dict[int, tuple] = {}            # page-map root -> (regions, steps) of ctx 2, 3
+        self._saved: dict[int, tuple] = {}            # page-map root -> (regions, steps) of ctx 3
         self._plain = plain                           # PhysicalMemory.plain (0 on code pages)
         self._on_code_page = on_code_page             # called with a page that starts holding code
         self.translations = 0                         # functions made since reset
         self.overflows = 0                            # times the whole cache was dropped (bound)
+        self.invalidations = 0                        # pages whose translations were dropped
 
     def get(self, key: tuple):
         return self._compiled.get(key)
@@ -79,13 +82,13 @@ class CodeCache:
         """Drop every translation of physical page ppn, from every table and saved space."""
         self._code_words.pop(ppn, None)
         keys = self._page_code.pop(ppn, ())
+        self.invalidations += 1
         for key in keys:
             fn = self._compiled.pop(key)
             ctx, vpc, _, single = key
             tables = [self.steps[ctx] if single else self.regions[ctx]]
-            if ctx in TRANSLATED_CONTEXTS:
-                for saved in self._saved.values():
-                    tables.append(saved[single][ctx - 2])
+            if ctx == USER_TRANSLATED:
+                tables += [saved[single] for saved in self._saved.values()]
             for table in tables:
                 if table.get(vpc) is fn:
                     del table[vpc]
@@ -108,24 +111,16 @@ class CodeCache:
         self._saved.clear()
 
     # --- address spaces --------------------------------------------------------------------------
-    def save_space(self, root: int) -> None:
-        """Keep the translated contexts' tables under ``root`` and start with empty ones."""
-        self._saved.pop(root, None)
-        if len(self._saved) >= MAX_SAVED_SPACES:
-            del self._saved[next(iter(self._saved))]
-        self._saved[root] = (tuple(self.regions[c] for c in TRANSLATED_CONTEXTS),
-                             tuple(self.steps[c] for c in TRANSLATED_CONTEXTS))
-        for c in TRANSLATED_CONTEXTS:
-            self.regions[c] = {}
-            self.steps[c] = {}
-
-    def restore_space(self, root: int) -> None:
-        """Bring back the tables saved under ``root`` (nothing if none were)."""
-        saved = self._saved.pop(root, None)
-        if saved is not None:
-            for i, c in enumerate(TRANSLATED_CONTEXTS):
-                self.regions[c] = saved[0][i]
-                self.steps[c] = saved[1][i]
+    def switch_space(self, old_root: int, new_root: int) -> None:
+        """Keep the user-mode translated context's tables under ``old_root``, bring back those of
+        ``new_root`` (empty if none were); the kernel-mode translated context's are emptied."""
+        saved = self._saved
+        if len(saved) >= MAX_SAVED_SPACES:
+            del saved[next(iter(saved))]
+        saved[old_root] = (self.regions[USER_TRANSLATED], self.steps[USER_TRANSLATED])
+        self.regions[USER_TRANSLATED], self.steps[USER_TRANSLATED] = saved.pop(new_root, None) or ({}, {})
+        self.regions[KERNEL_TRANSLATED].clear()
+        self.steps[KERNEL_TRANSLATED].clear()
 
     def forget_space(self, root: int) -> None:
         self._saved.pop(root, None)

@@ -46,6 +46,8 @@ from .translate import LOAD_KINDS, RegionBail, RegionCompiler, RegionExit, compi
 MASK = 0xFFFFFFFF
 DEVICE_PAGE = DEVICE_BASE >> PAGE_SHIFT
 C = CAUSE_BY_NAME
+ILLEGAL, SVC, BREAKPOINT = C["ILLEGAL_INSTRUCTION"], C["SVC"], C["BREAKPOINT"]
+PRIVILEGED_INSTRUCTION, VIRTUALIZATION_TRAP = C["PRIVILEGED_INSTRUCTION"], C["VIRTUALIZATION_TRAP"]
 CONSOLE_POLL = 10_000   # instructions between polls of an interactive console for CONSOLE
 # Instructions between two looks at ``interrupt_requested`` (about 10 ms): a translated loop runs
 # until its budget is spent, so the budget is what bounds the wait for a Ctrl-C.
@@ -170,8 +172,9 @@ class Machine:
         self.code.unbind_translated()
 
     def switch_space(self, pmar: int) -> None:
-        """Install ``pmar`` keeping the cached translations of the address space it replaces, tagged
-        by its pmar, and bringing back those of ``pmar`` if it was installed before.
+        """Install ``pmar`` keeping the cached user-mode translations of the address space it
+        replaces, tagged by its pmar, and bringing back those of ``pmar`` if it was installed
+        before (kernel-mode ones are dropped: a monitor's guests run in user mode).
 
         For a monitor switching among page maps it keeps consistent itself: a map's existing
         leaves may change only while it is installed followed by ``tlb_flush``, or after
@@ -180,9 +183,8 @@ class Machine:
         pmar &= PMAR_ROOT_MASK | PMAR_ON
         if pmar == self.pmar:
             return
-        for cache in (self.mmu, self.code):
-            cache.save_space(self.pmar)
-            cache.restore_space(pmar)
+        self.mmu.switch_space(self.pmar, pmar)
+        self.code.switch_space(self.pmar, pmar)
         self.pmar = pmar
 
     def forget_space(self, pmar: int) -> None:
@@ -232,7 +234,8 @@ class Machine:
     # --- the one trap path -----------------------------------------------------------------
     def trap(self, cause: int, tval: int) -> None:
         """Every trap comes here: to the monitor if one is attached, else SPEC §4 trap entry."""
-        self.stats.traps[cause] = self.stats.traps.get(cause, 0) + 1
+        traps = self.stats.traps
+        traps[cause] = traps.get(cause, 0) + 1
         if self.tracer is not None:
             self.tracer.trap(self, cause, tval)
         if self.monitor is not None:
@@ -354,30 +357,42 @@ class Machine:
             raise RegionExit
         self._fault(C["BUS_ERROR"], a, pc, done, budget)
 
-    def _system(self, pc: int, word: int, done: int, budget: int) -> None:
-        """ecall, ebreak, hypercall, the privileged and sensitive instructions, illegal words."""
-        self.count = self._limit - budget + done
+    def _system(self, pc: int, word: int, done: int, budget: int) -> tuple[int, int]:
+        """ecall, ebreak, hypercall, the privileged and sensitive instructions, illegal words.
+
+        Returns the region's result, (next pc, instructions completed since it was entered), when
+        the instruction left the mode, the maps, the cached translations, the translated code and
+        the run's course alone -- a monitor emulating mfsr for its guest, a trap entry that keeps
+        psw as it was: the dispatcher then goes straight on to the next region, as no event can
+        be due before its limit. Otherwise raises RegionExit, and the dispatcher looks at events
+        first."""
+        entered = self._limit - budget
+        before = entered + done
+        self.count = before
         self.pc = pc
+        psw, pmar, flushes, dropped = self.psw, self.pmar, self.mmu.flushes, self.code.invalidations
         self.execute_system(word)
-        raise RegionExit
+        if (self.psw != psw or self.pmar != pmar or self.stopped is not None
+                or self.mmu.flushes != flushes or self.code.invalidations != dropped):
+            raise RegionExit
+        return self.pc, self.count - entered
 
     def execute_system(self, word: int) -> None:
         """Execute the system instruction ``word`` at ``pc`` (trapping if it must)."""
         d = decode(word)
         if d is None:
-            return self.trap(C["ILLEGAL_INSTRUCTION"], word)
+            return self.trap(ILLEGAL, word)
         kind = d.instr.kind
         user = self.psw & PSW_U
-        if kind == "ecall":
-            return self.trap(C["SVC"], 0)
-        if kind == "ebreak":
-            return self.trap(C["BREAKPOINT"], 0)
-        if kind == "hypercall":
-            return self.trap(C["VIRTUALIZATION_TRAP"], word)
-        if kind == "priv" and user:
-            return self.trap(C["PRIVILEGED_INSTRUCTION"], word)
-        if kind == "sensitive" and user and self.hw_assist:
-            return self.trap(C["VIRTUALIZATION_TRAP"], word)
+        if kind == "priv":
+            if user:
+                return self.trap(PRIVILEGED_INSTRUCTION, word)
+        elif kind == "ecall":
+            return self.trap(SVC, 0)
+        elif kind == "ebreak":
+            return self.trap(BREAKPOINT, 0)
+        elif kind == "hypercall" or (user and self.hw_assist):   # (the rest are sensitive)
+            return self.trap(VIRTUALIZATION_TRAP, word)
         if kind == "sensitive":
             self.pc = execute_sensitive(self, d, self.regs, self.pc)
         else:

@@ -7,8 +7,9 @@ mode (kernel 0, user 1) and access (read, write), virtual page number -> (physic
 address delta, holding only RAM pages the access is allowed on (and, for writes, only pages
 without translated code), so that everything else takes the slow path through ``translate``.
 
-Address spaces: ``save_space``/``restore_space`` keep the TLB and fast maps per page-map root
-(as an address-space id would), for a monitor that switches among shadow maps.
+Address spaces: ``switch_space`` keeps the TLB and the user-mode fast maps per page-map root (as
+an address-space id would), for a monitor that switches among shadow maps for its guests, which
+always run in user mode.
 
 Bounds: the TLB holds at most ``MAX_TLB_ENTRIES`` leaves; when a walk would add one more, the
 TLB and fast maps are emptied (``on_overflow`` lets the CPU unbind code translated through
@@ -48,7 +49,7 @@ class MMU:
         self.write_fast: tuple[dict[int, int], dict[int, int]] = ({}, {})
         self.misses = 0
         self.flushes = 0
-        self._saved: dict[int, tuple] = {}       # page-map root -> (tlb, fast map contents)
+        self._saved: dict[int, tuple] = {}       # page-map root -> (tlb, user read/write fast maps)
 
     def flush(self) -> None:
         self.tlb.clear()
@@ -92,30 +93,34 @@ class MMU:
     def forget_writable(self, ppn: int) -> None:
         """Drop fast write entries onto physical page ppn (it now holds translated code), in the
         live maps and in every saved address space."""
-        maps = list(self.write_fast) + [saved[1][2 + user] for saved in self._saved.values() for user in (0, 1)]
+        maps = list(self.write_fast) + [saved[2] for saved in self._saved.values() if saved[2]]
         for fast in maps:
             for vpn in [v for v, d in fast.items() if v + (d >> PAGE_SHIFT) == ppn]:
                 del fast[vpn]
 
-    # --- address spaces (the fast maps are bound into translated code: keep the dicts, swap contents)
-    def save_space(self, root: int) -> None:
-        """Keep the TLB and the fast maps under ``root``, and start empty."""
-        self._saved.pop(root, None)
-        if len(self._saved) >= MAX_SAVED_SPACES:
-            del self._saved[next(iter(self._saved))]
-        fast = self.read_fast + self.write_fast
-        self._saved[root] = (self.tlb, tuple(dict(f) for f in fast))
-        self.tlb = {}
-        for f in fast:
-            f.clear()
-
-    def restore_space(self, root: int) -> None:
-        """Bring back what was saved under ``root`` (nothing if nothing was)."""
-        saved = self._saved.pop(root, None)
-        if saved is not None:
-            self.tlb = saved[0]
-            for live, contents in zip(self.read_fast + self.write_fast, saved[1]):
-                live.update(contents)
+    # --- address spaces ------------------------------------------------------------------------
+    def switch_space(self, old_root: int, new_root: int) -> None:
+        """Keep the TLB and user-mode fast maps under ``old_root`` and bring back those saved under
+        ``new_root`` (empty if none were); the kernel-mode fast maps are emptied. The fast maps are
+        bound into translated code, so their dicts stay and their contents move."""
+        saved = self._saved
+        if len(saved) >= MAX_SAVED_SPACES:
+            del saved[next(iter(saved))]
+        read, write = self.read_fast[1], self.write_fast[1]
+        saved[old_root] = (self.tlb, read.copy() if read else None, write.copy() if write else None)
+        read.clear()
+        write.clear()
+        self.read_fast[0].clear()
+        self.write_fast[0].clear()
+        back = saved.pop(new_root, None)
+        if back is None:
+            self.tlb = {}
+            return
+        self.tlb = back[0]
+        if back[1]:
+            read.update(back[1])
+        if back[2]:
+            write.update(back[2])
 
     def forget_space(self, root: int) -> None:
         self._saved.pop(root, None)

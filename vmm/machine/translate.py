@@ -59,6 +59,8 @@ def _stays_in_region(d: Decoded, kernel: bool) -> bool:
 def ends_block(d: Decoded | None, kernel: bool) -> bool:
     """Does the CPU have to execute ``d`` itself (through ``SYS``), leaving the region?"""
     return d is None or (d.instr.kind in _SYSTEM and not _stays_in_region(d, kernel))
+
+
 LOAD_KINDS = ((1, False), (1, True), (2, False), (2, True), (4, False))   # (width, signed)
 
 
@@ -408,8 +410,7 @@ class RegionCompiler:
         for j, (pc, word, d) in enumerate(b.insns):
             done = f"k - {add - j}" if add - j else "k"
             if ends_block(d, b.kernel):
-                w(self.commit)
-                w(f"SYS({pc}, {word}, {done}, budget)")
+                self.system(w, pc, word, done)
                 break
             self.instruction(w, pc, d, done)
         else:
@@ -419,6 +420,12 @@ class RegionCompiler:
         if looping:
             w.depth -= 1
             self.loop_pc = None
+
+    def system(self, w: _Writer, pc: int, word: int, done: str) -> None:
+        """The CPU executes it (``SYS``), registers written back first; it returns the region's
+        result when the mode, the maps and the code stayed as they were (else it raises)."""
+        w(self.commit)
+        w(f"return SYS({pc}, {word}, {done}, budget)")
 
     # --- operands and results, with translation-time constants ------------------------------
     def src(self, r: int) -> str | int:

@@ -27,6 +27,7 @@ from .shadow import DEVICE_PAGE
 from .vdevices import emulate_device_access
 
 C = CAUSE_BY_NAME
+PRIVILEGED_INSTRUCTION, VIRTUALIZATION_TRAP = C["PRIVILEGED_INSTRUCTION"], C["VIRTUALIZATION_TRAP"]
 TRUE_FAULTS = {C["PAGE_FAULT_FETCH"], C["PAGE_FAULT_LOAD"], C["PAGE_FAULT_STORE"], C["BUS_ERROR"]}
 
 
@@ -41,12 +42,12 @@ class Dispatcher:
     def on_trap(self, machine, cause: int, tval: int) -> None:
         guest = self.guest
         guest.stats.entries += 1
-        if cause in ACCESS_OF_FAULT:
-            self.page_fault(guest, cause, tval)
-        elif cause == C["PRIVILEGED_INSTRUCTION"] and not guest.vcpu.psw & PSW_U:
+        if cause == PRIVILEGED_INSTRUCTION and not guest.vcpu.psw & PSW_U:
             emulate_privileged(guest, machine, tval)
             self.deliver(guest)
-        elif cause == C["VIRTUALIZATION_TRAP"]:
+        elif cause in ACCESS_OF_FAULT:
+            self.page_fault(guest, cause, tval)
+        elif cause == VIRTUALIZATION_TRAP:
             self.virtualization_trap(guest, tval)
         else:
             self.reflect(guest, cause, tval)
@@ -117,14 +118,16 @@ class Dispatcher:
     def deliver(self, guest: Guest) -> None:
         """Between two guest instructions, as the bare machine's event check: the virtual timer
         comes due at its deadline; a pending interrupt is injected while the virtual IE is set."""
-        devices, count = guest.devices, guest.vcpu.count
-        limit = guest.config.max_instructions
+        devices, vcpu = guest.devices, guest.vcpu
+        deadline = devices.timer_deadline
+        if not vcpu.psw & PSW_IE and deadline is None:      # nothing can come due
+            return
+        count, limit = vcpu.count, guest.config.max_instructions
         if limit is not None and count >= limit:   # the bare machine checks its bound first
             return
-        deadline = devices.timer_deadline
         if deadline is not None and count >= deadline:
             devices.timer_tick(count)
-        if guest.vcpu.psw & PSW_IE and guest.exit is None:
+        if vcpu.psw & PSW_IE and guest.exit is None:
             if devices.timer_pending:
                 self.reflect(guest, C["TIMER"], 0)
             elif devices.console_ctrl & RX_IRQ and devices.console_irq(wait=not devices.console_in.interactive):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from isa.machine import (DEFAULT_RAM_SIZE, PAGE_SHIFT, PMAR_ON, PMAR_ROOT_MASK, PSW_U, PSW_WRITABLE,
-                         PTE_ADDR_MASK, PTE_V, REGISTERS, SR_NUMBERS)
+                         PTE_ADDR_MASK, PTE_V, REGISTERS, SR_NAMES, SR_NUMBERS)
 from isa.privileged import (DEFAULT_REPEAT_LIMIT, EXEC, FAULT_OF_ACCESS, ProgressWatch, WalkFault,
                             leaf_allows, translate, walk, write_pmar_value)
 
@@ -92,13 +92,13 @@ class Guest:
 
     # --- the virtual processor (the Processor of isa/privileged.py) --------------------------------
     def read_sr(self, number: int) -> int:
-        return self.vcpu.read_sr(number)
+        return getattr(self.vcpu, SR_NAMES[number])
 
     def write_sr(self, number: int, value: int) -> None:
         if number == SR_PSW:
             self.set_psw(value)
         else:
-            self.vcpu.write_sr(number, value)
+            setattr(self.vcpu, SR_NAMES[number], value & 0xFFFFFFFF)
 
     def read_pmar(self) -> int:
         return self.vcpu.pmar
