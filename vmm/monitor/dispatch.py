@@ -44,7 +44,8 @@ class Dispatcher:
         guest.stats.entries += 1
         if cause == PRIVILEGED_INSTRUCTION and not guest.vcpu.psw & PSW_U:
             emulate_privileged(guest, machine, tval)
-            self.deliver(guest)
+            if guest.vcpu.psw & PSW_IE or guest.devices.timer_deadline is not None:
+                self.deliver(guest)
         elif cause in ACCESS_OF_FAULT:
             self.page_fault(guest, cause, tval)
         elif cause == VIRTUALIZATION_TRAP:
@@ -120,8 +121,6 @@ class Dispatcher:
         comes due at its deadline; a pending interrupt is injected while the virtual IE is set."""
         devices, vcpu = guest.devices, guest.vcpu
         deadline = devices.timer_deadline
-        if not vcpu.psw & PSW_IE and deadline is None:      # nothing can come due
-            return
         count, limit = vcpu.count, guest.config.max_instructions
         if limit is not None and count >= limit:   # the bare machine checks its bound first
             return

@@ -10,7 +10,7 @@ the guest after it -- the guest cannot tell the difference, except in time.
 from __future__ import annotations
 
 from isa import decode
-from isa.privileged import execute_privileged
+from isa.privileged import PRIVILEGED
 
 from .guest import Guest
 
@@ -19,7 +19,9 @@ def emulate_privileged(guest: Guest, machine, word: int) -> None:
     """Perform the privileged instruction ``word`` at ``machine.pc`` for the guest's virtual
     kernel mode: isa/privileged.py's definition, on the guest as the processor."""
     d = decode(word)
-    guest.stats.privileged[d.mnemonic] += 1
-    guest.stats.emulated += 1
-    machine.retire()                    # counted in the mode it ran in, before any mode switch
-    machine.pc = execute_privileged(guest, d, machine.regs, machine.pc)
+    name = d.instr.mnemonic
+    stats = guest.stats
+    stats.privileged[name] += 1
+    stats.emulated += 1
+    machine.count += 1                  # retired in the mode it ran in, before any mode switch
+    machine.pc = PRIVILEGED[name](guest, d, machine.regs, machine.pc)
