@@ -23,123 +23,37 @@ lies inside a section (it rejects label+offset branch targets).
 """
 from __future__ import annotations
 
-import bisect
 import os
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
-from isa import FIELDS, INSTRUCTIONS, Decoded, decode, operand_fields
-from isa.instructions import Instr
-from isa.machine import ABI_NAMES, DEFAULT_TEXT_BASE, PAGE_SIZE, SR_NAMES
-
-# fence set letters, most significant bit first (bit 3 = i, bit 0 = w)
-_FENCE_LETTERS = "iorw"
-_TARGET_FIELDS = ("bimm12", "jimm20")
-_LISTING_MNEMONIC_WIDTH = 7  # the instruction column lines up operands like objdump
-
-
-def _reserved_bits(ins: Instr) -> int:
-    """The bits of ins's words that neither its fixed encoding nor its operands cover."""
-    used = ins.mask
-    for name in operand_fields(ins):
-        used |= FIELDS[name].pack(-1)
-    return ~used & 0xFFFFFFFF
-
-
-_RESERVED_BITS = {ins.mnemonic: _reserved_bits(ins) for ins in INSTRUCTIONS}
-
-
-def decode_exact(word: int) -> Decoded | None:
-    """``isa.decode(word)`` when the instruction's text names exactly this word, else None."""
-    d = decode(word)
-    if d is None or word & _RESERVED_BITS[d.mnemonic]:
-        return None
-    if d.instr.kind == "fence" and "pred" in d.instr.operands and not (d.pred and d.succ):
-        return None
-    return d
-
-
-def _fence_set(bits: int) -> str:
-    return "".join(letter for i, letter in enumerate(_FENCE_LETTERS) if bits & (8 >> i))
-
-
-def _instruction(d: Decoded, pc: int, target: Callable[[int], str]) -> tuple[str, str]:
-    """(mnemonic, operands) of the instruction; ``target`` renders absolute branch/jump targets."""
-    ops = []
-    for token in d.instr.operands:
-        if "(" in token:  # imm12(rs1), simm12(rs1)
-            ops.append(f"{d.imm}({ABI_NAMES[d.rs1]})")
-        elif token in ("rd", "rs1", "rs2"):
-            ops.append(ABI_NAMES[getattr(d, token)])
-        elif token in ("pred", "succ"):
-            ops.append(_fence_set(getattr(d, token)))
-        elif token == "sr":
-            ops.append(SR_NAMES[d.imm])
-        elif token == "imm20":
-            ops.append(f"0x{d.imm:x}")
-        elif token in _TARGET_FIELDS:
-            ops.append(target((pc + d.imm) & 0xFFFFFFFF))
-        else:  # imm12, shamt
-            ops.append(str(d.imm))
-    return d.mnemonic, ", ".join(ops)
-
-
-def _text(mnemonic: str, operands: str, width: int = 0) -> str:
-    return f"{mnemonic:<{width}} {operands}" if operands else mnemonic
-
-
-def _column(mnemonic: str, operands: str) -> str:
-    return _text(mnemonic, operands, _LISTING_MNEMONIC_WIDTH)
-
-
-def _data_word(word: int) -> tuple[str, str]:
-    return ".word", f"0x{word:08x}"
-
-
-class _Symbols:
-    """Address -> nearest preceding label, as objdump's ``<label+off>``."""
-
-    def __init__(self, labels: Mapping[str, int]):
-        pairs = sorted((addr, name) for name, addr in labels.items())
-        self.addrs = [a for a, _ in pairs]
-        self.names = [n for _, n in pairs]
-
-    def at_or_before(self, addr: int) -> tuple[str, int] | None:
-        i = bisect.bisect_right(self.addrs, addr) - 1
-        return (self.names[i], self.addrs[i]) if i >= 0 else None
-
-
-def _plus(name: str, offset: int) -> str:
-    """name+offset, the offset taken modulo 2**32 as a signed number (addresses wrap around)."""
-    offset = (offset + 0x80000000) % 0x100000000 - 0x80000000
-    if offset == 0:
-        return name
-    return f"{name}+0x{offset:x}" if offset > 0 else f"{name}-0x{-offset:x}"
-
-
-def disassemble_word(word: int, pc: int = 0, symbols: Mapping[str, int] | None = None) -> str:
-    """The instruction ``word`` at address ``pc``, objdump style (``beq a0, a1, 0x10008 <loop+0x8>``),
-    or ``.word 0x...`` when it is not a TOY32 instruction. ``symbols`` maps label -> address."""
-    d = decode_exact(word & 0xFFFFFFFF)
-    if d is None:
-        return _text(*_data_word(word & 0xFFFFFFFF))
-    table = _Symbols(symbols or {})
-
-    def target(addr: int) -> str:
-        near = table.at_or_before(addr)
-        return f"0x{addr:x}" + (f" <{_plus(near[0], addr - near[1])}>" if near else "")
-
-    return _text(*_instruction(d, pc, target))
-
+from isa.disasm import (
+    TARGET_FIELDS,
+    Symbols,
+    data_word_parts,
+    decode_exact,
+    disassemble_word,
+    instruction_parts,
+    label_plus,
+    text,
+)
+from isa.machine import DEFAULT_TEXT_BASE, PAGE_SIZE
 
 # --- ELF listing ---------------------------------------------------------------------------
 
+__all__ = ["DisasmError", "decode_exact", "disassemble_file", "disassemble_word"]
+
 _PLAIN_SECTIONS = (".text", ".data", ".bss")  # have their own directive
+_LISTING_MNEMONIC_WIDTH = 7  # the instruction column lines up operands like objdump
+
+
+def _column(mnemonic: str, operands: str) -> str:
+    return text(mnemonic, operands, _LISTING_MNEMONIC_WIDTH)
+
 
 
 @dataclass
@@ -250,7 +164,7 @@ def _label_targets(sections: list[_Section]) -> None:
             continue
         for off, word in _words(sec):
             d = decode_exact(word)
-            if d is None or not set(d.instr.operands) & set(_TARGET_FIELDS):
+            if d is None or not set(d.instr.operands) & set(TARGET_FIELDS):
                 continue
             target = (sec.addr + off + d.imm) & 0xFFFFFFFF
             home = next((s for s in sections if s.contains(target)), None)
@@ -276,7 +190,7 @@ def _data_lines(sec: _Section, start: int, stop: int) -> list[str]:
         n = 4 if aligned else min(stop - off, 4 - addr % 4)
         chunk = sec.data[off:off + n]
         if aligned:
-            text = _column(*_data_word(int.from_bytes(chunk, "little")))
+            text = _column(*data_word_parts(int.from_bytes(chunk, "little")))
             body = chunk[::-1].hex()
         else:
             text = _column(".byte", ", ".join(f"0x{b:02x}" for b in chunk))
@@ -286,7 +200,7 @@ def _data_lines(sec: _Section, start: int, stop: int) -> list[str]:
     return lines
 
 
-def _code_lines(sec: _Section, start: int, stop: int, labels: _Symbols, symbols: _Symbols) -> list[str]:
+def _code_lines(sec: _Section, start: int, stop: int, labels: Symbols, symbols: Symbols) -> list[str]:
     """Instructions at word-aligned addresses in [start, stop), other bytes as data. Branch
     targets name their label (``labels``, one per target), and a comment gives the absolute
     address and objdump's ``<symbol+offset>`` (from the ELF's ``symbols``)."""
@@ -305,11 +219,11 @@ def _code_lines(sec: _Section, start: int, stop: int, labels: _Symbols, symbols:
 
         def target(addr: int) -> str:
             near = symbols.at_or_before(addr)
-            notes.append(f"    # 0x{addr:x}" + (f" <{_plus(near[0], addr - near[1])}>" if near else ""))
+            notes.append(f"    # 0x{addr:x}" + (f" <{label_plus(near[0], addr - near[1])}>" if near else ""))
             name, at = labels.at_or_before(addr) or (labels.names[0], labels.addrs[0])
-            return _plus(name, addr - at)
+            return label_plus(name, addr - at)
 
-        text = _column(*(_data_word(word) if d is None else _instruction(d, pc, target)))
+        text = _column(*(data_word_parts(word) if d is None else instruction_parts(d, pc, target)))
         lines.append(f"{_comment(pc, f'{word:08x}')}    {text}{''.join(notes)}")
         off += 4
     return lines
@@ -332,10 +246,10 @@ def disassemble_file(path: str, base: int | None = None) -> str:
     except OSError as e:
         raise DisasmError(f"{path}: {e.strerror}") from None
     sections, is_global = program.sections, program.is_global
-    symbols = _Symbols({name: sec.addr + off for sec in sections
+    symbols = Symbols({name: sec.addr + off for sec in sections
                         for off, names in sec.labels.items() for name in names})
     _label_targets(sections)
-    labels = _Symbols({names[0]: sec.addr + off for sec in sections for off, names in sec.labels.items()})
+    labels = Symbols({names[0]: sec.addr + off for sec in sections for off, names in sec.labels.items()})
     out = [f"# {path}: TOY32 executable, entry 0x{program.entry:08x}",
            "# Each line: /* address: word */ instruction. Assembling this listing gives the same bytes:",
            f"#   toyasm build {' '.join(program.build_options + ['LISTING.s'])}"]

@@ -19,11 +19,11 @@ import textwrap
 import time
 from dataclasses import dataclass, field
 
+from isa.disasm import disassemble
 from isa.machine import ABI_NAMES, PSW_IE, PSW_U, REGISTERS
 
 from .machine import ConsoleInput, ConsoleOutput, Machine, load_executable
 from .machine.boot import load_modules
-from .machine.disasm import disassemble
 from .monitor.guest import GuestConfig
 from .monitor.monitor import Monitor
 from .monitor.strategy import STRATEGY_NAMES

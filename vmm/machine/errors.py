@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from isa.disasm import disassemble
 from isa.machine import ABI_NAMES, CAUSE_NAMES, PMAR_ON, PSW_U, PTE_U, PTE_V
 from isa.privileged import ACCESS_OF_FAULT, EXEC, WalkFault, explain_walk, walk
-
-from .disasm import disassemble
 
 EXIT_LIMIT = 124      # ran past --max-instructions (as timeout(1) reports a timeout)
 EXIT_CRASH = 125      # bare machine: a trap with no working handler

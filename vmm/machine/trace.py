@@ -13,9 +13,9 @@ from operator import attrgetter
 from typing import TextIO
 
 from isa import decode
+from isa.disasm import disassemble
 from isa.machine import ABI_NAMES, SR_NAMES
 
-from .disasm import disassemble
 from .errors import cause_name
 
 MASK = 0xFFFFFFFF
