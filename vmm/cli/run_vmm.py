@@ -43,12 +43,18 @@ from isa.machine import DEFAULT_RAM_SIZE, PAGE_SIZE
 
 from ..machine import EXIT_LOAD_ERROR, ConsoleInput, ConsoleOutput, LoadError, Stop
 from ..machine.devices import ConsoleClosed
-from ..monitor import GuestConfig, Monitor
-from ..monitor.dump import maps_report
+from ..monitor.config import GuestConfig
 from ..monitor.scheduler import DEFAULT_SLICE
 from ..monitor.strategy import STRATEGY_NAMES
-from .host import (EXIT_INTERNAL, EXIT_INTERRUPTED, SizeType, console_input, ctrl_c_interrupts, output_failed,
-                   stdout_bytes)
+from .host import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    SizeType,
+    console_input,
+    ctrl_c_interrupts,
+    output_failed,
+    stdout_bytes,
+)
 
 try:
     import tomllib
@@ -109,6 +115,8 @@ def run_monitor(program: str | None, *, modules, mem, input_path, max_instructio
     consoles, closers = guest_consoles(configs, guest_output, stdin_allowed=program is not None
                                        and not program.endswith(".toml") and not guests)
     outputs = [out for _, out in consoles]
+    from ..monitor import Monitor  # the whole monitor, only when it runs
+
     try:
         monitor = Monitor(configs, consoles, slice_instructions=slice_instructions or DEFAULT_SLICE,
                           strategy=strategy or "trap")
@@ -157,10 +165,11 @@ def _close(closers, outputs) -> None:
                     break
 
 
-def _epilogue(monitor: Monitor, stats: bool, dump_maps: bool) -> None:
+def _epilogue(monitor, stats: bool, dump_maps: bool) -> None:
     if stats:
         click.echo(monitor.panel(), err=True, nl=False)
     if dump_maps:
+        from ..monitor.dump import maps_report
         click.echo(maps_report(monitor), err=True, nl=False)
 
 
@@ -169,7 +178,7 @@ def _how(stop: Stop) -> str:
             "crash": "crashed", "limit": "ran out of instructions"}.get(stop.kind, stop.kind)
 
 
-def report_interrupted(monitor: Monitor) -> None:
+def report_interrupted(monitor) -> None:
     """Ctrl-C: the state of every guest still running (as a crash report), how the others ended."""
     for guest in monitor.guests:
         if guest.exit is not None:
@@ -186,7 +195,7 @@ def report_interrupted(monitor: Monitor) -> None:
         click.echo(text, err=True)
 
 
-def report_ends(monitor: Monitor, stops: list[Stop]) -> int:
+def report_ends(monitor, stops: list[Stop]) -> int:
     """Print how each guest ended; the exit status (module doc)."""
     for guest, stop in zip(monitor.guests, stops):
         if stop.message:

@@ -3,16 +3,40 @@ changes that involve more than one of them (a psw write that switches the virtua
 the other shadow; a pmar write or flush discards cached translations)."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from isa.machine import (
+    PAGE_SHIFT,
+    PMAR_ON,
+    PMAR_ROOT_MASK,
+    PSW_U,
+    PSW_WRITABLE,
+    PTE_ADDR_MASK,
+    PTE_V,
+    REGISTERS,
+    SR_NAMES,
+    SR_NUMBERS,
+)
+from isa.privileged import (
+    EXEC,
+    FAULT_OF_ACCESS,
+    ProgressWatch,
+    WalkFault,
+    leaf_allows,
+    translate,
+    walk,
+    write_pmar_value,
+)
 
-from isa.machine import (DEFAULT_RAM_SIZE, PAGE_SHIFT, PMAR_ON, PMAR_ROOT_MASK, PSW_U, PSW_WRITABLE,
-                         PTE_ADDR_MASK, PTE_V, REGISTERS, SR_NAMES, SR_NUMBERS)
-from isa.privileged import (DEFAULT_REPEAT_LIMIT, EXEC, FAULT_OF_ACCESS, ProgressWatch, WalkFault,
-                            leaf_allows, translate, walk, write_pmar_value)
-
-from ..machine import ConsoleInput, ConsoleOutput, Devices, Stop, crash_report, load_executable
+from ..machine import (
+    ConsoleInput,
+    ConsoleOutput,
+    Devices,
+    Stop,
+    crash_report,
+    load_executable,
+)
 from ..machine.boot import load_modules
 from .allocator import HostAllocator
+from .config import GuestConfig
 from .machine_map import GuestPhysicalMemory, MachineMap
 from .shadow import PHYSICAL, Shadows
 from .stats import GuestStats
@@ -21,17 +45,6 @@ from .vcpu import VirtualCPU
 
 A0 = REGISTERS["a0"]
 SR_PSW = SR_NUMBERS["psw"]
-
-
-@dataclass
-class GuestConfig:
-    """What a user gives for one guest: ``--guest "IMAGE --module M --mem 2M --input F"``."""
-    image: str
-    modules: list[str] = field(default_factory=list)
-    mem: int = DEFAULT_RAM_SIZE
-    input: str | None = None              # console input file (None: see the CLI)
-    max_instructions: int | None = None
-    repeat_limit: int = DEFAULT_REPEAT_LIMIT   # the no-progress rule (isa/privileged.py)
 
 
 class Guest:

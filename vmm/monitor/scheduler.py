@@ -10,13 +10,17 @@ every guest as it is, when the machine's ``request_interrupt`` was called (Ctrl-
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from isa.machine import PSW_IE
 
 from ..machine import EXIT_LIMIT, Stop
 from ..machine.cpu import CONSOLE_POLL
 from ..machine.devices import RX_IRQ
-from .dispatch import Dispatcher
-from .guest import Guest
+
+if TYPE_CHECKING:
+    from .dispatch import Dispatcher
+    from .guest import Guest
 
 DEFAULT_SLICE = 100_000      # instructions
 

@@ -1,0 +1,19 @@
+"""What a user gives for one guest (``--guest "IMAGE --module M --mem 2M --input F"``, a
+``[[guest]]`` table of vms.toml): plain data the command line builds before any monitor exists."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from isa.machine import DEFAULT_RAM_SIZE
+from isa.privileged import DEFAULT_REPEAT_LIMIT
+
+
+@dataclass
+class GuestConfig:
+    """What a user gives for one guest: ``--guest "IMAGE --module M --mem 2M --input F"``."""
+    image: str
+    modules: list[str] = field(default_factory=list)
+    mem: int = DEFAULT_RAM_SIZE
+    input: str | None = None              # console input file (None: see the CLI)
+    max_instructions: int | None = None
+    repeat_limit: int = DEFAULT_REPEAT_LIMIT   # the no-progress rule (isa/privileged.py)
