@@ -31,16 +31,8 @@ from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
-from isa.disasm import (
-    TARGET_FIELDS,
-    Symbols,
-    data_word_parts,
-    decode_exact,
-    disassemble_word,
-    instruction_parts,
-    label_plus,
-    text,
-)
+from isa.disasm import (TARGET_FIELDS, Symbols, data_word_parts, decode_exact, disassemble_word,
+                        instruction_parts, label_plus, text)
 from isa.machine import DEFAULT_TEXT_BASE, PAGE_SIZE
 
 # --- ELF listing ---------------------------------------------------------------------------

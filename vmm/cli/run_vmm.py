@@ -46,15 +46,8 @@ from ..machine.devices import ConsoleClosed
 from ..monitor.config import GuestConfig
 from ..monitor.scheduler import DEFAULT_SLICE
 from ..monitor.strategy import STRATEGY_NAMES
-from .host import (
-    EXIT_INTERNAL,
-    EXIT_INTERRUPTED,
-    SizeType,
-    console_input,
-    ctrl_c_interrupts,
-    output_failed,
-    stdout_bytes,
-)
+from .host import (EXIT_INTERNAL, EXIT_INTERRUPTED, SizeType, console_input, ctrl_c_interrupts, output_failed,
+                   stdout_bytes)
 
 try:
     import tomllib

@@ -3,37 +3,12 @@ changes that involve more than one of them (a psw write that switches the virtua
 the other shadow; a pmar write or flush discards cached translations)."""
 from __future__ import annotations
 
-from isa.machine import (
-    PAGE_SHIFT,
-    PMAR_ON,
-    PMAR_ROOT_MASK,
-    PSW_U,
-    PSW_WRITABLE,
-    PTE_ADDR_MASK,
-    PTE_V,
-    REGISTERS,
-    SR_NAMES,
-    SR_NUMBERS,
-)
-from isa.privileged import (
-    EXEC,
-    FAULT_OF_ACCESS,
-    ProgressWatch,
-    WalkFault,
-    leaf_allows,
-    translate,
-    walk,
-    write_pmar_value,
-)
+from isa.machine import (PAGE_SHIFT, PMAR_ON, PMAR_ROOT_MASK, PSW_U, PSW_WRITABLE, PTE_ADDR_MASK, PTE_V,
+                         REGISTERS, SR_NAMES, SR_NUMBERS)
+from isa.privileged import (EXEC, FAULT_OF_ACCESS, ProgressWatch, WalkFault, leaf_allows, translate, walk,
+                            write_pmar_value)
 
-from ..machine import (
-    ConsoleInput,
-    ConsoleOutput,
-    Devices,
-    Stop,
-    crash_report,
-    load_executable,
-)
+from ..machine import ConsoleInput, ConsoleOutput, Devices, Stop, crash_report, load_executable
 from ..machine.boot import load_modules
 from .allocator import HostAllocator
 from .config import GuestConfig

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import io
 
-from ..machine import ConsoleInput, ConsoleOutput, Stop
+from ..machine import ConsoleInput, ConsoleOutput, Machine, Stop
 from .allocator import HostAllocator
 from .dispatch import Dispatcher
-from .guest import Guest, GuestConfig
-from ..machine import Machine
+from .config import GuestConfig
+from .guest import Guest
 from .scheduler import DEFAULT_SLICE, Scheduler
 from .strategy import strategies
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from isa import decode
 from isa.machine import PAGE_SIZE, REGISTERS
+from isa.paravirt import (HC_PUTC, HC_RDPSW, HC_RTI, HC_SET_VCPU, HC_WRPSW, HYPERCALLS, VCPU_CAUSE, VCPU_EPC,
+                          VCPU_PSW, VCPU_SCRATCH, VCPU_TVAL)
 from isa.privileged import rti_psw, wrpsw_psw
-from isa.paravirt import (HC_PUTC, HC_RDPSW, HC_RTI, HC_SET_VCPU, HC_WRPSW, HYPERCALLS, VCPU_CAUSE,
-                          VCPU_EPC, VCPU_PSW, VCPU_SCRATCH, VCPU_TVAL)
 
 from .strategy import TrapAndEmulate
 
