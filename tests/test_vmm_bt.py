@@ -1,4 +1,4 @@
-"""``--strategy bt`` (vmm/monitor/bt.py): small kernels that use rdpsw/wrpsw, read and write their
+"""``--strategy bt`` (vmm/monitor/strategies/bt.py): small kernels that use rdpsw/wrpsw, read and write their
 own code, straddle page boundaries and alias code pages end exactly as on the bare machine --
 output, how they ended and the whole architectural state, instruction count included -- and the
 guest OS boots the same under bt as bare.

@@ -26,7 +26,7 @@ from .machine import ConsoleInput, ConsoleOutput, Machine, load_executable
 from .machine.boot import load_modules
 from .monitor.guest import GuestConfig
 from .monitor.monitor import Monitor
-from .monitor.strategy import STRATEGY_NAMES
+from .monitor.strategies import STRATEGY_NAMES
 
 DEFAULT_SEARCH = 1_000_000          # instructions recorded when looking for a divergence
 

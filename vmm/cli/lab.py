@@ -10,7 +10,7 @@ from isa.machine import DEFAULT_RAM_SIZE
 
 from ..compare import DEFAULT_SEARCH
 from ..machine import EXIT_LOAD_ERROR, LoadError
-from ..monitor.strategy import STRATEGY_NAMES
+from ..monitor.strategies import STRATEGY_NAMES
 from .host import SizeType
 
 

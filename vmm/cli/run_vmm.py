@@ -5,7 +5,7 @@
     toyvm run --vmm vms.toml                                            guests described in a file
     --guest-output DIR    each guest's console output in DIR/guest1.out, DIR/guest2.out, ...
     --stats               the trap panel, per guest (stderr)
-    --strategy S          trap (default), bt, hw or para: how rdpsw/wrpsw are handled (strategy.py)
+    --strategy S          trap (default), bt, hw or para: how rdpsw/wrpsw are handled (monitor/strategies/)
     --dump-maps           each guest's machine map and shadow maps at the end (stderr)
 
 With one guest and no --guest-output its console is the terminal, byte for byte as on the bare
@@ -45,7 +45,7 @@ from ..machine import EXIT_LOAD_ERROR, ConsoleInput, ConsoleOutput, LoadError, S
 from ..machine.devices import ConsoleClosed
 from ..monitor.config import GuestConfig
 from ..monitor.scheduler import DEFAULT_SLICE
-from ..monitor.strategy import STRATEGY_NAMES
+from ..monitor.strategies import STRATEGY_NAMES
 from .host import (EXIT_INTERNAL, EXIT_INTERRUPTED, SizeType, console_input, ctrl_c_interrupts, output_failed,
                    stdout_bytes)
 

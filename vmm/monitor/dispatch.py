@@ -56,7 +56,7 @@ class Dispatcher:
     # --- the sensitive instructions: the one place a virtualization strategy plugs in ---------
     def virtualization_trap(self, guest: Guest, word: int) -> None:
         """``hypercall``; with hardware assist ``rdpsw``/``wrpsw`` in real user mode; under bt the
-        word it patched in. The strategy (strategy.py) serves what is its own; the rest is
+        word it patched in. The strategy (strategies/) serves what is its own; the rest is
         reflected, as the bare machine traps too."""
         if guest.strategy.virtualization_trap(self.machine, word):
             self.deliver(guest)

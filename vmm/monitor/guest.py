@@ -15,7 +15,7 @@ from .config import GuestConfig
 from .machine_map import GuestPhysicalMemory, MachineMap
 from .shadow import PHYSICAL, Shadows
 from .stats import GuestStats
-from .strategy import TrapAndEmulate
+from .strategies.base import TrapAndEmulate
 from .vcpu import VirtualCPU
 
 A0 = REGISTERS["a0"]

@@ -10,7 +10,7 @@ from .dispatch import Dispatcher
 from .config import GuestConfig
 from .guest import Guest
 from .scheduler import DEFAULT_SLICE, Scheduler
-from .strategy import strategies
+from .strategies import STRATEGIES
 
 DEFAULT_SHADOW_FRAMES = 256       # monitor frames per guest for its shadow maps (1 MiB)
 
@@ -19,7 +19,7 @@ class Monitor:
     def __init__(self, configs: list[GuestConfig], consoles: list[tuple[ConsoleInput, ConsoleOutput]], *,
                  slice_instructions: int = DEFAULT_SLICE, shadow_cache: bool = True,
                  shadow_frames: int = DEFAULT_SHADOW_FRAMES, strategy: str = "trap"):
-        self.strategy = strategies()[strategy]
+        self.strategy = STRATEGIES[strategy]
         self.allocator = HostAllocator([c.mem for c in configs], shadow_frames)
         self.machine = Machine(self.allocator.size, hw_assist=self.strategy.hw_assist, console_in=ConsoleInput(None),
                                console_out=ConsoleOutput(io.BytesIO()))

@@ -67,7 +67,7 @@ class Shadows:
         self.guest_index = guest_index
         self.stats = stats
         self.cache = cache
-        self.leaf_flags = leaf_flags       # the strategy's say over each leaf's R/W/X (strategy.py)
+        self.leaf_flags = leaf_flags       # the strategy's say over each leaf's R/W/X (strategies/)
         self.read_word = read_word         # guest RAM as the guest wrote it (page-map entries)
         self.maps: OrderedDict = OrderedDict()    # key -> ShadowMap, least recently used first
         self.epoch = 0

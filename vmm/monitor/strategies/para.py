@@ -16,7 +16,7 @@ from isa.paravirt import (HC_PUTC, HC_RDPSW, HC_RTI, HC_SET_VCPU, HC_WRPSW, HYPE
                           VCPU_PSW, VCPU_SCRATCH, VCPU_TVAL)
 from isa.privileged import rti_psw, wrpsw_psw
 
-from .strategy import TrapAndEmulate
+from .base import TrapAndEmulate
 
 MASK = 0xFFFFFFFF
 A0, A7 = REGISTERS["a0"], REGISTERS["a7"]

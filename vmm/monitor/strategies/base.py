@@ -1,17 +1,7 @@
-"""How the monitor handles the sensitive-but-unprivileged instructions (``--strategy``).
+"""What every strategy shares: ``TrapAndEmulate`` (``--strategy trap``), the base the others
+refine, and ``emulate_sensitive``, what a strategy that catches rdpsw/wrpsw owes the guest kernel.
 
-Trap-and-emulate only works for instructions that trap. TOY32's ``rdpsw``/``wrpsw`` (SPEC §3)
-do not: run directly in a deprivileged guest kernel, ``rdpsw`` reads the *real* psw (U = 1) and
-``wrpsw`` is silently ignored. Each strategy is one way real systems got around it:
-
-  ``trap``  pure trap-and-emulate: nothing is done, the two instructions misbehave (the lesson);
-  ``bt``    binary translation, scan-and-patch (VMware, xvisor): bt.py;
-  ``hw``    hardware assist (VT-x, AMD-V): the machine option of SPEC §3 makes them raise
-            VIRTUALIZATION_TRAP in user mode, and the monitor emulates them (this module);
-  ``para``  paravirtualization (Xen): the guest kernel is built to call the monitor with
-            ``hypercall`` instead (paravirt.py, isa/paravirt.py).
-
-A strategy object is per guest. The dispatcher asks it at the few points where they differ:
+A strategy object is per guest. The dispatcher asks it at the few points where strategies differ:
 a VIRTUALIZATION_TRAP, a page fault the guest's maps allow, the flags of a shadow leaf, and
 after a trap was reflected into the guest.
 """
@@ -60,25 +50,3 @@ def emulate_sensitive(guest, machine, word: int) -> None:
     guest.stats.count_emulated(guest.vcpu.user)
     machine.retire()
     machine.pc = execute_sensitive(guest, d, machine.regs, machine.pc)
-
-
-class HardwareAssist(TrapAndEmulate):
-    """``--strategy hw``: the machine traps them, the monitor emulates them."""
-    name = "hw"
-    hw_assist = True
-
-    def virtualization_trap(self, machine, word: int) -> bool:
-        d = decode(word)
-        if d is None or d.instr.kind != "sensitive":
-            return False                 # a hypercall: the guest's own business
-        emulate_sensitive(self.guest, machine, word)
-        return True
-
-
-def strategies() -> dict[str, type]:
-    from .bt import BinaryTranslation
-    from .paravirt import Paravirtualization
-    return {cls.name: cls for cls in (TrapAndEmulate, BinaryTranslation, HardwareAssist, Paravirtualization)}
-
-
-STRATEGY_NAMES = ("trap", "bt", "hw", "para")

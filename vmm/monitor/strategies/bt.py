@@ -39,7 +39,7 @@ from isa import BY_MNEMONIC, INSTRUCTIONS, decode, sign_extend
 from isa.machine import PAGE_SHIFT, PAGE_SIZE, PMAR_ON
 from isa.privileged import EXEC, READ, WRITE, WalkFault
 
-from .strategy import TrapAndEmulate, emulate_sensitive
+from .base import TrapAndEmulate, emulate_sensitive
 
 MASK = 0xFFFFFFFF
 OFFSET = PAGE_SIZE - 1
