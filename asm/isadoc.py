@@ -140,7 +140,7 @@ def render(markdown: bool = False) -> str:
     page = _Page(markdown)
     page.heading("TOY32 instruction set reference", 1)
     page.para("Generated from `isa/` by `toyasm isa` (`make docs` writes docs/isa.md); do not edit by hand. "
-              "The contract behind these tables is SPEC.md; the unprivileged core is RV32IM.")
+              "The contract behind these tables is [spec.md](spec.md); the unprivileged core is RV32IM.")
     for section in (_instructions, _registers, _traps, _memory, _symbols):
         section(page)
     return page.text()

@@ -1,5 +1,5 @@
 """TOY32 as data: the single source of truth for the assembler, disassembler, interpreter,
-monitor and reference docs. See SPEC.md for the contract these tables implement."""
+monitor and reference docs. docs/spec.md is the contract these tables implement."""
 from .decode import Decoded, decode, operand_fields
 from .fields import FIELDS, Field, sign_extend
 from .instructions import BY_MNEMONIC, INSTRUCTIONS, Instr

@@ -37,7 +37,7 @@ def build_machine(mem: int, hw_assist: bool, input_path: str | None, repeat_limi
 @click.option("--max-repeated-faults", "repeat_limit", type=click.IntRange(min=0),
               default=DEFAULT_REPEAT_LIMIT, show_default=True,
               help="Stop a kernel that takes the same fault at the same pc this many times in a row "
-                   "without getting past it (0: never; docs/machine.md).")
+                   "without getting past it (0: never; docs/spec.md §4).")
 @click.option("--input", "input_path", type=click.Path(dir_okay=False),
               help="Console input from this file (default: standard input).")
 @click.option("--syscalls", type=click.Choice(["linux"]),
