@@ -103,7 +103,7 @@ def test_a_page_map_entry_that_looks_like_a_sensitive_instruction(tmp_path, entr
     """The second-level map shares its page with kernel code, and one entry's bit pattern is a
     wrpsw/rdpsw (a V|R|X leaf for page 0x4000 or 0x3000): bt scans and patches that page, yet
     the walk, the kernel's load of the entry and an access through it see what the guest wrote."""
-    elf = assemble(tmp_path, f"""
+    elf = assemble(tmp_path, """
     .text
     .globl _start
 _start:

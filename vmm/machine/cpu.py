@@ -41,7 +41,8 @@ from .memory import PhysicalMemory
 from .codecache import CodeCache
 from .mmu import EXEC, MMU, READ, WRITE, TranslationFault
 from .stats import Stats
-from .translate import LOAD_KINDS, RegionBail, RegionCompiler, RegionExit, compile_region, find_region
+from .regions import find_region
+from .translate import LOAD_KINDS, RegionBail, RegionCompiler, RegionExit, compile_region
 
 MASK = 0xFFFFFFFF
 DEVICE_PAGE = DEVICE_BASE >> PAGE_SHIFT

@@ -1,9 +1,9 @@
-"""The block compiler: TOY32 code in RAM -> Python functions.
+"""The region compiler: TOY32 code in RAM -> Python functions.
 
-A *region* is the code reachable from an entry pc through direct branches and jumps inside one
-page: a few basic blocks. It becomes one Python function whose registers live in locals, whose
-arithmetic is the instruction table's semantic ``expr`` strings with operands substituted and
-constants folded, and whose control flow between its own blocks is a ``while`` loop over a block
+A *region* (regions.py: the code reachable from an entry pc through direct branches and jumps
+inside one page) becomes one Python function whose registers live in locals, whose arithmetic is
+the instruction table's semantic ``expr`` strings specialised for their operands
+(specialize.py), and whose control flow between its own blocks is a ``while`` loop over a block
 number (details in ``RegionCompiler``), so a hot loop runs without leaving the function.
 
 Protocol: ``region(budget) -> (next_pc, completed)``. The region never completes more than
@@ -21,46 +21,16 @@ translation on/off and mode).
 """
 from __future__ import annotations
 
-import ast
-import copy
-import operator
-from dataclasses import dataclass
-from functools import lru_cache
-
-from isa import Decoded, decode
+from isa import Decoded
 from isa.instructions import Instr
 from isa.machine import PAGE_SIZE, SR_NAMES
-from isa.semantics import HELPERS
+
+from .regions import BRANCHES, Block, ends_block
+from .specialize import specialize
 
 MASK = 0xFFFFFFFF
 SIGN = 0x80000000
-MAX_BLOCK = 64          # instructions in one basic block
-MAX_REGION_BLOCKS = 12
-MAX_REGION_INSNS = 200
 MAX_RETURN_TESTS = 4    # return sites a jalr compares its target with before leaving the region
-# Instructions after which a basic block ends, and those the CPU executes through ``SYS``.
-_BRANCHES = {"branch", "jal", "jalr"}
-_SYSTEM = {"ecall", "ebreak", "priv", "sensitive", "hypercall"}
-# ... except these, which in kernel mode only move a value between a general and a special
-# register (SPEC §3): they cannot trap or change the mode, the maps or the pc, so kernel-mode
-# regions run them in line instead of leaving the region (a kernel's trap path is full of them).
-# mtsr psw is not among them: it may switch the mode or enable a pending interrupt.
-
-
-def _stays_in_region(d: Decoded, kernel: bool) -> bool:
-    if not kernel or d.instr.kind != "priv":
-        return False
-    name = d.instr.mnemonic
-    if name == "ldpmar":
-        return True
-    return name in ("mfsr", "mtsr") and d.imm in SR_NAMES and not (name == "mtsr" and SR_NAMES[d.imm] == "psw")
-
-
-def ends_block(d: Decoded | None, kernel: bool) -> bool:
-    """Does the CPU have to execute ``d`` itself (through ``SYS``), leaving the region?"""
-    return d is None or (d.instr.kind in _SYSTEM and not _stays_in_region(d, kernel))
-
-
 LOAD_KINDS = ((1, False), (1, True), (2, False), (2, True), (4, False))   # (width, signed)
 
 
@@ -73,204 +43,6 @@ class RegionBail(Exception):
     """Raised by the memory helpers of a multi-instruction region when an access needs more
     than RAM (a fault, a device, translated code): the region writes its registers back and
     re-raises, and the CPU runs that instruction again, alone and precisely."""
-
-
-# --- semantic expressions ------------------------------------------------------------------
-@lru_cache(maxsize=None)
-def _parsed(expr: str) -> ast.expr:
-    return ast.parse(expr, mode="eval").body
-
-
-_OPERATORS = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.BitAnd: operator.and_,
-    ast.BitOr: operator.or_, ast.BitXor: operator.xor, ast.LShift: operator.lshift,
-    ast.RShift: operator.rshift, ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt,
-    ast.GtE: operator.ge, ast.Eq: operator.eq, ast.NotEq: operator.ne,
-}
-
-
-def _const(node: ast.AST) -> int | None:
-    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, int) else None
-
-
-def _is_s32(node: ast.AST) -> bool:
-    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "s32"
-
-
-class _Specialize(ast.NodeTransformer):
-    """Substitute the operands, then simplify: fold constants, inline s32, turn int(cmp) into a
-    conditional, compare signed values by flipping their sign bits."""
-
-    def __init__(self, a: ast.expr, b: ast.expr):
-        self.operands = {"a": a, "b": b}
-
-    def visit_Name(self, node: ast.Name) -> ast.expr:
-        return self.operands.get(node.id, node)
-
-    def visit_Compare(self, node: ast.Compare) -> ast.expr:
-        left, right = node.left, node.comparators[0]
-        if _is_s32(left) and _is_s32(right):   # s32(x) < s32(y)  <=>  x^SIGN < y^SIGN
-            left = ast.BinOp(left.args[0], ast.BitXor(), ast.Constant(SIGN))
-            right = ast.BinOp(right.args[0], ast.BitXor(), ast.Constant(SIGN))
-            node = ast.Compare(left, node.ops, [right])
-        node = self.generic_visit(node)
-        left, right = _const(node.left), _const(node.comparators[0])
-        if left is not None and right is not None:
-            return ast.Constant(_OPERATORS[type(node.ops[0])](left, right))
-        return node
-
-    def visit_Call(self, node: ast.Call) -> ast.expr:
-        node = self.generic_visit(node)
-        name = node.func.id
-        args = [_const(arg) for arg in node.args]
-        if name == "int":
-            test = node.args[0]
-            if isinstance(test, ast.Constant):
-                return ast.Constant(int(test.value))
-            return ast.IfExp(test, ast.Constant(1), ast.Constant(0))
-        if all(v is not None for v in args) and name in HELPERS:
-            return ast.Constant(HELPERS[name](*args))
-        if name == "s32":
-            flipped = ast.BinOp(node.args[0], ast.BitXor(), ast.Constant(SIGN))
-            return ast.BinOp(flipped, ast.Sub(), ast.Constant(SIGN))
-        return node
-
-    def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
-        node = self.generic_visit(node)
-        left, right = _const(node.left), _const(node.right)
-        if left is not None and right is not None:
-            return ast.Constant(_OPERATORS[type(node.op)](left, right))
-        neutral = isinstance(node.op, (ast.Add, ast.Sub, ast.BitOr, ast.BitXor, ast.LShift, ast.RShift))
-        if neutral and right == 0:
-            return node.left
-        if isinstance(node.op, (ast.Add, ast.BitOr, ast.BitXor)) and left == 0:
-            return node.right
-        return node
-
-
-def _in_range(node: ast.AST) -> bool:
-    """True when node's value is surely in 0 .. 2**32-1 (needs no masking)."""
-    if isinstance(node, ast.Name) or isinstance(node, ast.IfExp):
-        return True
-    value = _const(node)
-    if value is not None:
-        return 0 <= value <= MASK
-    if isinstance(node, ast.BinOp):
-        if isinstance(node.op, (ast.BitAnd, ast.BitOr, ast.BitXor)):
-            return _in_range(node.left) and _in_range(node.right)
-        if isinstance(node.op, ast.RShift):
-            return _in_range(node.left)
-    if isinstance(node, ast.Call) and node.func.id in ("divu", "remu"):
-        return True
-    return False
-
-
-@lru_cache(maxsize=1 << 14)
-def specialize(expr: str, a: str | int, b: str | int, mask: bool = True) -> str:
-    """Python source of ``expr`` with operands a and b (local names or constants)."""
-    def operand(x):
-        return ast.Constant(x) if isinstance(x, int) else ast.Name(x, ast.Load())
-    tree = _Specialize(operand(a), operand(b)).visit(copy.deepcopy(_parsed(expr)))
-    if mask:
-        value = _const(tree)
-        if value is not None:
-            return str(value & MASK)
-        if not _in_range(tree):
-            tree = ast.BinOp(tree, ast.BitAnd(), ast.Constant(MASK))
-    return ast.unparse(tree)
-
-
-# --- regions -------------------------------------------------------------------------------
-@dataclass
-class Block:
-    pc: int
-    insns: list[tuple[int, int, Decoded | None]]     # (pc, word, decoded)
-    kernel: bool = False                             # compiled for kernel mode
-
-    @property
-    def last(self) -> Decoded | None:
-        return self.insns[-1][2]
-
-    @property
-    def ends_in_system(self) -> bool:
-        return ends_block(self.last, self.kernel)
-
-    def jump_target(self) -> int | None:
-        """Where the jal/jalr ending the block goes, when that is known at translation time
-        (a jalr through a register set by lui/auipc/addi earlier in the block: a call)."""
-        pc, _, d = self.insns[-1]
-        if d is None or d.instr.kind not in ("jal", "jalr"):
-            return None
-        if d.instr.kind == "jal":
-            return (pc + d.imm) & MASK
-        known = {0: 0}
-        for ipc, _, x in self.insns[:-1]:
-            rd = x.rd if "rd" in x.instr.operands else 0
-            if not rd:
-                continue
-            if x.instr.kind == "lui":
-                known[rd] = (x.imm << 12) & MASK
-            elif x.instr.kind == "auipc":
-                known[rd] = (ipc + (x.imm << 12)) & MASK
-            elif x.instr.mnemonic == "addi" and x.rs1 in known:
-                known[rd] = (known[x.rs1] + x.imm) & MASK
-            else:
-                known.pop(rd, None)
-        return (known[d.rs1] + d.imm) & 0xFFFFFFFE if d.rs1 in known else None
-
-    def return_site(self) -> int | None:
-        """pc + 4 of the call (jal/jalr writing a register) ending the block."""
-        pc, _, d = self.insns[-1]
-        if d is not None and d.instr.kind in ("jal", "jalr") and d.rd:
-            return pc + 4
-        return None
-
-    def successors(self, page_end: int) -> list[int]:
-        """Blocks control can reach next from here (return sites of calls included)."""
-        pc, _, d = self.insns[-1]
-        if self.ends_in_system:
-            return []
-        if d.instr.kind in ("jal", "jalr"):
-            targets = [t for t in (self.jump_target(), self.return_site()) if t is not None]
-        elif d.instr.kind == "branch":
-            targets = [(pc + d.imm) & MASK, pc + 4]
-        else:
-            targets = [pc + 4]
-        return [t for t in targets if page_end - PAGE_SIZE <= t < page_end and not t & 3]
-
-
-def scan_block(fetch, pc: int, page_end: int, max_len: int, kernel: bool) -> Block:
-    insns = []
-    while True:
-        word = fetch(pc)
-        d = decode(word)
-        insns.append((pc, word, d))
-        pc += 4
-        if ends_block(d, kernel) or d.instr.kind in _BRANCHES:
-            break
-        if pc >= page_end or len(insns) >= max_len:
-            break
-    return Block(insns[0][0], insns, kernel)
-
-
-def find_region(fetch, entry: int, single: bool, kernel: bool = False) -> list[Block]:
-    """The blocks of the region at ``entry`` (one instruction when ``single``) for kernel or
-    user mode."""
-    page_end = (entry & ~(PAGE_SIZE - 1)) + PAGE_SIZE
-    if single:
-        return [scan_block(fetch, entry, page_end, 1, kernel)]
-    blocks: dict[int, Block] = {}
-    work = [entry]
-    total = 0
-    while work and len(blocks) < MAX_REGION_BLOCKS and total < MAX_REGION_INSNS:
-        pc = work.pop(0)
-        if pc in blocks:
-            continue
-        block = scan_block(fetch, pc, page_end, MAX_BLOCK, kernel)
-        blocks[pc] = block
-        total += len(block.insns)
-        work.extend(t for t in block.successors(page_end) if t not in blocks)
-    return list(blocks.values())
 
 
 class _Writer:
@@ -415,7 +187,7 @@ class RegionCompiler:
             self.instruction(w, pc, d, done)
         else:
             pc, _, d = b.insns[-1]
-            if d.instr.kind not in _BRANCHES:
+            if d.instr.kind not in BRANCHES:
                 self.goto(w, pc + 4)
         if looping:
             w.depth -= 1
