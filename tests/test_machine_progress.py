@@ -11,6 +11,14 @@ from toy32_llvm import symbols
 from vmm_support import assemble, run_bare, run_vmm
 
 STRATEGIES = ("trap", "bt", "hw", "para")
+# A kernel's first lines: entry point _start, trap handler at the label given.
+START = """
+    .text
+    .globl _start
+_start:
+    la t0, {tvec}
+    mtsr tvec, t0
+"""
 
 # Page maps for the kernels below: root at 0x20000, second level at 0x21000 covering 0..4M;
 # the kernel's code page 0x10000 is mapped with CODE_FLAGS and the second-level map read-write,
@@ -49,12 +57,7 @@ def same_everywhere(bare, monitored) -> None:
 def test_a_handler_that_faults_on_every_entry_is_stopped(tmp_path):
     """A misaligned kernel stack: each trap entry completes one instruction, then faults again
     (the trap-loop rule alone never fires, and the run used to go on forever)."""
-    bare, monitored = outcomes(tmp_path, """
-    .text
-    .globl _start
-_start:
-    la t0, handler
-    mtsr tvec, t0
+    bare, monitored = outcomes(tmp_path, START.format(tvec="handler") + """
     li sp, 0x20002
     ecall
     halt
@@ -71,12 +74,7 @@ store:
 
 
 def test_a_page_fault_handler_that_maps_the_wrong_flags_is_stopped_with_the_walk(tmp_path):
-    bare, monitored = outcomes(tmp_path, """
-    .text
-    .globl _start
-_start:
-    la t0, handler
-    mtsr tvec, t0
+    bare, monitored = outcomes(tmp_path, START.format(tvec="handler") + """
 """ + PAGING.format(root_index=0, code_flags="PTE_V | PTE_R | PTE_X") + """
     li s0, 0x30000
     sw zero, 0(s0)          # not mapped: the handler maps it, read-only by mistake
@@ -96,12 +94,7 @@ handler:
 
 
 def test_a_root_entry_with_flags_is_explained_as_no_superpages(tmp_path):
-    bare, monitored = outcomes(tmp_path, """
-    .text
-    .globl _start
-_start:
-    la t0, _start
-    mtsr tvec, t0
+    bare, monitored = outcomes(tmp_path, START.format(tvec="_start") + """
     li t0, 0x21000 | PTE_V | PTE_R | PTE_X     # a superpage, which TOY32 does not have
     li t1, 0x20000
     sw t0, 0(t1)
@@ -116,12 +109,7 @@ _start:
 
 
 def test_kernel_text_without_execute_permission_is_explained(tmp_path):
-    bare, monitored = outcomes(tmp_path, """
-    .text
-    .globl _start
-_start:
-    la t0, _start
-    mtsr tvec, t0
+    bare, monitored = outcomes(tmp_path, START.format(tvec="_start") + """
 """ + PAGING.format(root_index=0, code_flags="PTE_V | PTE_R") + """
     halt
 """)
@@ -138,12 +126,7 @@ def test_no_trap_handler_gives_a_hint(tmp_path):
 
 def test_polling_with_ecall_at_one_pc_is_not_a_lack_of_progress(tmp_path):
     """The same ecall again and again is a program's loop, not a fault: it runs to its limit."""
-    bare, monitored = outcomes(tmp_path, """
-    .text
-    .globl _start
-_start:
-    la t0, handler
-    mtsr tvec, t0
+    bare, monitored = outcomes(tmp_path, START.format(tvec="handler") + """
 poll:
     ecall
     j poll
@@ -159,12 +142,7 @@ handler:
 
 @pytest.mark.parametrize("limit", [0, 5000])
 def test_the_bound_can_be_changed(tmp_path, limit):
-    elf = assemble(tmp_path, """
-    .text
-    .globl _start
-_start:
-    la t0, handler
-    mtsr tvec, t0
+    elf = assemble(tmp_path, START.format(tvec="handler") + """
     li sp, 0x20002
     ecall
 handler:

@@ -9,6 +9,14 @@ import pytest
 from vmm_support import assemble, run_bare, run_vmm
 
 STRATEGIES = ("trap", "bt", "hw", "para")
+# A kernel's first lines: entry point _start, trap handler at the label given.
+START = """
+    .text
+    .globl _start
+_start:
+    la t0, {tvec}
+    mtsr tvec, t0
+"""
 # Root map at 0x20000, second-level at 0x21000 (mapped read-write at its own address, so the
 # kernel can edit it), the kernel's page 0x10000 with the flags given; then translation on.
 PAGING = """
@@ -48,12 +56,7 @@ def assert_same_as_bare(elf, limit: int = 100_000) -> None:
 def test_the_instruction_bound_during_an_interrupt_storm(tmp_path):
     """A timer due after every instruction: the run stops at exactly the bound, with the same
     state, never one emulated rti and one injected interrupt later."""
-    elf = assemble(tmp_path, """
-    .text
-    .globl _start
-_start:
-    la t0, handler
-    mtsr tvec, t0
+    elf = assemble(tmp_path, START.format(tvec="handler") + """
     li t0, 1
     li t1, TIMER_LOAD
     sw t0, 0(t1)
@@ -77,12 +80,7 @@ def test_a_store_through_a_stale_translation_completes_as_on_bare(tmp_path):
     """The kernel takes W away from its own page in place and stores without tlbflush: the
     processor still holds the old translation (SPEC leaves this open; toyvm keeps it until the
     flush, on the bare machine and under every strategy)."""
-    elf = assemble(tmp_path, """
-    .text
-    .globl _start
-_start:
-    la t0, handler
-    mtsr tvec, t0
+    elf = assemble(tmp_path, START.format(tvec="handler") + """
 """ + PAGING.format(code_flags="PTE_V | PTE_R | PTE_W | PTE_X") + """
     li s0, 0x10800            # data in the kernel's own page
     li a0, 'a'
@@ -103,12 +101,7 @@ def test_a_page_map_entry_that_looks_like_a_sensitive_instruction(tmp_path, entr
     """The second-level map shares its page with kernel code, and one entry's bit pattern is a
     wrpsw/rdpsw (a V|R|X leaf for page 0x4000 or 0x3000): bt scans and patches that page, yet
     the walk, the kernel's load of the entry and an access through it see what the guest wrote."""
-    elf = assemble(tmp_path, """
-    .text
-    .globl _start
-_start:
-    la t0, handler
-    mtsr tvec, t0
+    elf = assemble(tmp_path, START.format(tvec="handler") + """
     li t0, 0x11000 | PTE_V
     li t1, 0x20000
     sw t0, 0(t1)              # root entry 0 -> the second-level map in page 0x11000
