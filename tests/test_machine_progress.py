@@ -8,34 +8,7 @@ import re
 import pytest
 
 from toy32_llvm import symbols
-from vmm_support import assemble, run_bare, run_vmm
-
-STRATEGIES = ("trap", "bt", "hw", "para")
-# A kernel's first lines: entry point _start, trap handler at the label given.
-START = """
-    .text
-    .globl _start
-_start:
-    la t0, {tvec}
-    mtsr tvec, t0
-"""
-
-# Page maps for the kernels below: root at 0x20000, second level at 0x21000 covering 0..4M;
-# the kernel's code page 0x10000 is mapped with CODE_FLAGS and the second-level map read-write,
-# then translation goes on.
-PAGING = """
-    li t0, 0x21000 | PTE_V
-    li t1, 0x20000 + ({root_index} << 2)
-    sw t0, 0(t1)
-    li t0, 0x10000 | {code_flags}
-    li t1, 0x21000 + (0x10 << 2)
-    sw t0, 0(t1)
-    li t0, 0x21000 | PTE_V | PTE_R | PTE_W     # the second-level map itself, for the handler
-    li t1, 0x21000 + (0x21 << 2)
-    sw t0, 0(t1)
-    li t0, 0x20000 | PMAR_ON
-    stpmar t0
-"""
+from vmm_support import PAGING, START, STRATEGIES, assemble, run_bare, run_vmm
 
 
 def outcomes(tmp_path, source: str):

@@ -6,32 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from vmm_support import assemble, run_bare, run_vmm
+from vmm_support import PAGING, START, STRATEGIES, assemble, run_bare, run_vmm
 
-STRATEGIES = ("trap", "bt", "hw", "para")
-# A kernel's first lines: entry point _start, trap handler at the label given.
-START = """
-    .text
-    .globl _start
-_start:
-    la t0, {tvec}
-    mtsr tvec, t0
-"""
-# Root map at 0x20000, second-level at 0x21000 (mapped read-write at its own address, so the
-# kernel can edit it), the kernel's page 0x10000 with the flags given; then translation on.
-PAGING = """
-    li t0, 0x21000 | PTE_V
-    li t1, 0x20000
-    sw t0, 0(t1)
-    li t0, 0x10000 | {code_flags}
-    li t1, 0x21000 + (0x10 << 2)
-    sw t0, 0(t1)
-    li t0, 0x21000 | PTE_V | PTE_R | PTE_W
-    li t1, 0x21000 + (0x21 << 2)
-    sw t0, 0(t1)
-    li t0, 0x20000 | PMAR_ON
-    stpmar t0
-"""
+
 PRINT_A1_AND_HALT = """
     stpmar zero               # translation off (the kernel's page is mapped at its own address)
     li t1, CONSOLE_TX
@@ -81,7 +58,7 @@ def test_a_store_through_a_stale_translation_completes_as_on_bare(tmp_path):
     processor still holds the old translation (SPEC leaves this open; toyvm keeps it until the
     flush, on the bare machine and under every strategy)."""
     elf = assemble(tmp_path, START.format(tvec="handler") + """
-""" + PAGING.format(code_flags="PTE_V | PTE_R | PTE_W | PTE_X") + """
+""" + PAGING.format(root_index=0, code_flags="PTE_V | PTE_R | PTE_W | PTE_X") + """
     li s0, 0x10800            # data in the kernel's own page
     li a0, 'a'
     sw a0, 0(s0)

@@ -12,6 +12,7 @@ from isa.machine import DEFAULT_RAM_SIZE, REGISTERS
 from vmm.machine import EXIT_LIMIT, ConsoleInput, ConsoleOutput, Machine, load_executable
 from vmm.machine.boot import load_modules
 from vmm.monitor import GuestConfig, Monitor
+from vmm.monitor.strategies import STRATEGY_NAMES
 
 GUESTS = Path(__file__).parent / "guests"
 LIMIT = 5_000_000
@@ -25,6 +26,32 @@ TO_USER = """
 user:
 """
 SPECIAL = ("pc", "psw", "pmar", "epc", "cause", "tval", "tvec", "scratch", "count")
+STRATEGIES = STRATEGY_NAMES
+# A kernel's first lines: entry point _start, trap handler at the label given.
+START = """
+    .text
+    .globl _start
+_start:
+    la t0, {tvec}
+    mtsr tvec, t0
+"""
+
+# Page maps for small kernels: root at 0x20000, second level at 0x21000 covering 0..4M;
+# the kernel's code page 0x10000 is mapped with CODE_FLAGS and the second-level map read-write,
+# then translation goes on.
+PAGING = """
+    li t0, 0x21000 | PTE_V
+    li t1, 0x20000 + ({root_index} << 2)
+    sw t0, 0(t1)
+    li t0, 0x10000 | {code_flags}
+    li t1, 0x21000 + (0x10 << 2)
+    sw t0, 0(t1)
+    li t0, 0x21000 | PTE_V | PTE_R | PTE_W     # the second-level map itself, for the handler
+    li t1, 0x21000 + (0x21 << 2)
+    sw t0, 0(t1)
+    li t0, 0x20000 | PMAR_ON
+    stpmar t0
+"""
 
 
 def assemble(tmp_path: Path, source: str, name: str = "kernel") -> Path:
