@@ -31,8 +31,9 @@ from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
-from isa.disasm import (TARGET_FIELDS, Symbols, data_word_parts, decode_exact, disassemble_word,
-                        instruction_parts, label_plus, text)
+from isa.disasm import (Symbols, data_word_parts, decode_exact, disassemble_word, instruction_parts,
+                        label_plus, text)
+from isa.instructions import PCREL
 from isa.machine import DEFAULT_TEXT_BASE, PAGE_SIZE
 
 # --- ELF listing ---------------------------------------------------------------------------
@@ -156,7 +157,7 @@ def _label_targets(sections: list[_Section]) -> None:
             continue
         for off, word in _words(sec):
             d = decode_exact(word)
-            if d is None or not set(d.instr.operands) & set(TARGET_FIELDS):
+            if d is None or not any(op.kind == PCREL for op in d.instr.operands):
                 continue
             target = (sec.addr + off + d.imm) & 0xFFFFFFFF
             home = next((s for s in sections if s.contains(target)), None)

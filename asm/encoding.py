@@ -3,12 +3,8 @@ names, fence sets, and range checks, all read from isa/ (no opcode is typed here
 from __future__ import annotations
 
 from isa import BY_MNEMONIC, FIELDS, INSTRUCTIONS, Instr
+from isa.instructions import FENCE, IMM, MEM, PCREL, REG, SR
 from isa.machine import REGISTERS, SR_NUMBERS
-
-# How each operand token of the table is written in assembly.
-REG, IMM, PCREL, MEM, FENCE, SR = "reg", "imm", "pcrel", "mem", "fence", "sr"
-_KIND = {"rd": REG, "rs1": REG, "rs2": REG, "imm12": IMM, "simm12": IMM, "shamt": IMM,
-         "imm20": IMM, "bimm12": PCREL, "jimm20": PCREL, "pred": FENCE, "succ": FENCE, "sr": SR}
 
 FENCE_BITS = {"i": 8, "o": 4, "r": 2, "w": 1}
 FENCE_ALL = 0b1111
@@ -16,14 +12,7 @@ FENCE_ALL = 0b1111
 
 def operand_plan(ins: Instr) -> tuple[tuple[str, str, str | None], ...]:
     """(kind, field, base-register field) for each assembly operand of ``ins``."""
-    plan = []
-    for token in ins.operands:
-        if "(" in token:
-            imm, reg = token.rstrip(")").split("(")
-            plan.append((MEM, imm, reg))
-        else:
-            plan.append((_KIND[token], token, None))
-    return tuple(plan)
+    return tuple((op.kind, op.fields[0], op.fields[1] if op.kind == MEM else None) for op in ins.operands)
 
 
 PLANS: dict[str, tuple] = {ins.mnemonic: operand_plan(ins) for ins in INSTRUCTIONS}

@@ -36,14 +36,7 @@ class Decoded:
 
 def operand_fields(instr: Instr) -> list[str]:
     """The field names an instruction's operands occupy, in assembly order."""
-    names = []
-    for token in instr.operands:
-        if "(" in token:  # imm12(rs1)
-            imm, reg = token.rstrip(")").split("(")
-            names += [imm, reg]
-        else:
-            names.append(token)
-    return names
+    return [name for op in instr.operands for name in op.fields]
 
 
 @lru_cache(maxsize=1 << 16)

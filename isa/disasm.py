@@ -14,12 +14,11 @@ from typing import Callable, Mapping
 
 from .decode import Decoded, decode, operand_fields
 from .fields import FIELDS
-from .instructions import INSTRUCTIONS, Instr
+from .instructions import FENCE, INSTRUCTIONS, MEM, PCREL, REG, SR, Instr
 from .machine import ABI_NAMES, SR_NAMES
 
 # fence set letters, most significant bit first (bit 3 = i, bit 0 = w)
 _FENCE_LETTERS = "iorw"
-TARGET_FIELDS = ("bimm12", "jimm20")
 
 
 def _reserved_bits(ins: Instr) -> int:
@@ -50,19 +49,20 @@ def _fence_set(bits: int) -> str:
 def instruction_parts(d: Decoded, pc: int, target: Callable[[int], str]) -> tuple[str, str]:
     """(mnemonic, operands) of the instruction; ``target`` renders absolute branch/jump targets."""
     ops = []
-    for token in d.instr.operands:
-        if "(" in token:  # imm12(rs1), simm12(rs1)
+    for op in d.instr.operands:
+        kind, name = op.kind, op.fields[0]
+        if kind == MEM:
             ops.append(f"{d.imm}({ABI_NAMES[d.rs1]})")
-        elif token in ("rd", "rs1", "rs2"):
-            ops.append(ABI_NAMES[getattr(d, token)])
-        elif token in ("pred", "succ"):
-            ops.append(_fence_set(getattr(d, token)))
-        elif token == "sr":
+        elif kind == REG:
+            ops.append(ABI_NAMES[getattr(d, name)])
+        elif kind == FENCE:
+            ops.append(_fence_set(getattr(d, name)))
+        elif kind == SR:
             ops.append(SR_NAMES[d.imm])
-        elif token == "imm20":
-            ops.append(f"0x{d.imm:x}")
-        elif token in TARGET_FIELDS:
+        elif kind == PCREL:
             ops.append(target((pc + d.imm) & 0xFFFFFFFF))
+        elif name == "imm20":
+            ops.append(f"0x{d.imm:x}")
         else:  # imm12, shamt
             ops.append(str(d.imm))
     return d.mnemonic, ", ".join(ops)

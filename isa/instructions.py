@@ -4,7 +4,7 @@ Like riscv-opcodes, each instruction is a (match, mask) pair plus the fields its
 a word ``w`` is this instruction when ``w & mask == match``. The assembler encodes from this table,
 the disassembler and the interpreter decode from it, and ``docs/isa.md`` is printed from it.
 
-Operand syntax tokens (the order is the assembly order):
+Operand syntax tokens (the order is the assembly order), each parsed once into an ``Operand``:
   ``rd`` ``rs1`` ``rs2``          registers
   ``imm12`` ``shamt`` ``imm20``   immediates
   ``bimm12`` ``jimm20``           pc-relative targets (written as a label or an expression)
@@ -25,6 +25,30 @@ from dataclasses import dataclass, field
 OPCODE_TOY32 = 0b0001011  # custom-0
 
 
+# The kind of each operand token: how it is written in assembly.
+REG, IMM, PCREL, MEM, FENCE, SR = "reg", "imm", "pcrel", "mem", "fence", "sr"
+OPERAND_KINDS = {"rd": REG, "rs1": REG, "rs2": REG, "imm12": IMM, "simm12": IMM, "shamt": IMM,
+                 "imm20": IMM, "bimm12": PCREL, "jimm20": PCREL, "pred": FENCE, "succ": FENCE, "sr": SR}
+
+
+class Operand(str):
+    """One operand of an instruction, parsed from its syntax token once, when the table is built:
+    ``kind`` (reg, imm, pcrel, mem, fence, sr) and ``fields``, the word's fields it fills in
+    assembly order (a memory operand ``imm12(rs1)``: the offset, then the base register). It is
+    also the token itself, so it prints, joins and compares as the table writes it."""
+    kind: str
+    fields: tuple[str, ...]
+
+    def __new__(cls, token: str) -> "Operand":
+        op = super().__new__(cls, token)
+        if token.endswith(")"):
+            offset, base = token[:-1].split("(")
+            op.kind, op.fields = MEM, (offset, base)
+        else:
+            op.kind, op.fields = OPERAND_KINDS[token], (token,)
+        return op
+
+
 @dataclass(frozen=True)
 class Instr:
     mnemonic: str
@@ -32,7 +56,7 @@ class Instr:
     fmt: str            # encoding format: R I S B U J, or SYS for fixed words
     match: int
     mask: int
-    operands: tuple[str, ...]
+    operands: tuple[Operand, ...]
     kind: str           # how it executes: alu, alui, shifti, lui, auipc, jal, jalr, branch,
                         # load, store, fence, ecall, ebreak, priv, sensitive, hypercall
     description: str
@@ -42,6 +66,9 @@ class Instr:
     privileged: bool = False  # in user mode: does nothing, raises PRIVILEGED_INSTRUCTION
     sensitive: bool = False   # reads or changes machine state a monitor must control
     aliases: tuple[str, ...] = field(default=())
+
+    def __post_init__(self):
+        object.__setattr__(self, "operands", tuple(Operand(token) for token in self.operands))
 
     @property
     def virtualizable(self) -> bool:

@@ -35,7 +35,7 @@ def _canonical_lines(rng: random.Random) -> list[str]:
             continue
         ops = []
         for token in ins.operands:
-            if "(" in token:
+            if token.kind == "mem":
                 ops.append(f"{rng.randint(-2048, 2047)}({rng.choice(REGS)})")
             elif token in ("rd", "rs1", "rs2"):
                 ops.append(rng.choice(REGS))

@@ -40,7 +40,7 @@ def _operand_lines(ins, rng: random.Random, count: int) -> list[str]:
     for k in range(count):
         ops = []
         for token in ins.operands:
-            if "(" in token:
+            if token.kind == "mem":
                 imm = SAMPLES["imm12"][k % len(SAMPLES["imm12"])]
                 ops.append(f"{imm}({rng.choice(REGS)})")
             elif token in ("rd", "rs1", "rs2"):

@@ -27,7 +27,7 @@ def table_instruction(draw):
     ins = draw(st.sampled_from(RV32IM))
     ops = []
     for token in ins.operands:
-        if "(" in token:
+        if token.kind == "mem":
             ops.append(f"{draw(_field('imm12'))}({draw(reg)})")
         elif token in ("rd", "rs1", "rs2"):
             ops.append(draw(reg))

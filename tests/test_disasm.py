@@ -19,6 +19,7 @@ from asm.cli import main as toyasm
 from asm_oracle import need
 from asm.disasm import DisasmError, decode_exact, disassemble_file, disassemble_word
 from isa import FIELDS, INSTRUCTIONS, operand_fields
+from isa.instructions import Operand
 from isa.machine import ABI_NAMES, DEFAULT_TEXT_BASE, SR_NUMBERS
 
 RV32IM = [ins for ins in INSTRUCTIONS if ins.ext != "TOY32"]
@@ -51,11 +52,10 @@ def _normal(text: str) -> str:
     return " ".join(text.replace(",", ", ").split())
 
 
-def _operand(token: str, rng: random.Random) -> str:
+def _operand(token, rng: random.Random) -> str:
     """Random assembly text for one operand token of the instruction table."""
-    if "(" in token:
-        imm, _ = token.rstrip(")").split("(")
-        return f"{_operand(imm, rng)}(x{rng.randrange(32)})"
+    if token.kind == "mem":
+        return f"{_operand(Operand(token.fields[0]), rng)}(x{rng.randrange(32)})"
     if token in ("rd", "rs1", "rs2"):
         return rng.choice([f"x{rng.randrange(32)}", rng.choice(ABI_NAMES), "fp"])
     if token in ("pred", "succ"):

@@ -103,7 +103,7 @@ class RegionCompiler:
                     continue
                 ops = d.instr.operands
                 for name in ("rs1", "rs2"):
-                    if any(name in op for op in ops) and getattr(d, name):
+                    if any(name in op.fields for op in ops) and getattr(d, name):
                         used.add(getattr(d, name))
                 if "rd" in ops and d.rd:
                     used.add(d.rd)
