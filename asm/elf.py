@@ -5,9 +5,12 @@ from __future__ import annotations
 import os
 import struct
 
+from typing import TYPE_CHECKING
+
 from isa.machine import PAGE_SIZE
 
-from .executable import Executable
+if TYPE_CHECKING:   # the writer reads an Executable, which offers to_elf() through it
+    from .executable import Executable
 
 EM_RISCV = 243
 ET_EXEC = 2

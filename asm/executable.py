@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .elf import write_elf
 from .limits import MAX_IMAGE_SIZE
 
 # Segment permission bits, as in ELF's p_flags.
@@ -81,7 +82,6 @@ class Executable:
         return sec.address if sec else self.text_base
 
     def to_elf(self) -> bytes:
-        from .elf import write_elf
         return write_elf(self)
 
     def to_bin(self, base: int | None = None) -> bytes:
