@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import struct
-
 from typing import TYPE_CHECKING
 
 from isa.machine import PAGE_SIZE
