@@ -20,7 +20,7 @@ from . import encoding as enc
 from .errors import AsmError, Diagnostic, Diagnostics, Expansion, Position, Source, StopRun
 from .expr import (Context, ExprError, KeywordArg, LocalRef, Mem, Name, NotYet, Paren, Str,
                    TypeName, evaluate, names_in, transform)
-from .limits import EXPANSION_WORK, MAX_BSS_SIZE, MAX_NESTING, Budget
+from .limits import CHARACTERS_PER_WORK, EXPANSION_WORK, MAX_BSS_SIZE, MAX_NESTING, Budget
 from .objfile import BSS, Fixup, ObjectFile, Section, section_kind
 from .parser import (ASSIGN, INSTR, IRP, LABEL, LOCAL_LABEL, UNPARSED, Stmt, local_label_number,
                      parse)
@@ -92,6 +92,9 @@ class Assembler:
         self.ended = False
         self.cfi_frame: Stmt | None = None     # the open .cfi_startproc
         self.used_by_deferred: set[str] = set()  # names in the expressions of deferred symbols
+        self.included: set[str] = set()          # paths of the files .include has read
+        self._reported: set[tuple] = set()       # (statement, message, at) of each error
+        self._suggestions: dict[str, str] = {}   # unknown name -> "did you mean" hint
         for sym_name, value in (defsyms or {}).items():
             self._defsym(sym_name, value)
 
@@ -106,9 +109,9 @@ class Assembler:
         return self.obj
 
     def _run_source(self, source: Source, again: bool = False) -> None:
-        """Parse and assemble ``source``; ``again``: text that does not come straight from
-        a file of the command line (a macro expansion, an included file), whose statements
-        are charged to the run's budget."""
+        """Parse and assemble ``source``; ``again``: text that is not input read once (a
+        macro expansion, a file included again), whose statements are charged to the run's
+        budget."""
         stmts, errors = parse(source)
         self.diagnostics.extend(errors)
         if again:
@@ -128,8 +131,13 @@ class Assembler:
         self.diagnostics.add(Diagnostic("warning", message, pos))
 
     def report(self, e: AsmError, stmt: Stmt) -> None:
-        """Record the error of ``stmt``; a fatal one ends the run."""
-        self.error(str(e), position(stmt, e.at), e.notes)
+        """Record the error of ``stmt``; a fatal one ends the run. A statement of a .rept
+        body that fails the same way again is not looked at again (finding the column of an
+        operand reads the line)."""
+        key = (stmt, str(e), e.at)
+        if key not in self._reported:
+            self._reported.add(key)
+            self.error(str(e), position(stmt, e.at), e.notes)
         if e.fatal:
             raise StopRun
 
@@ -226,7 +234,7 @@ class Assembler:
     def _replay(self, head: Stmt, count: int, body: list[Stmt]) -> None:
         """A .rept body, ``count`` times (its whole cost is charged before the first)."""
         try:
-            self.budget.spend_work(count * max(1, len(body)))
+            self.budget.spend_work(count * _pass_cost(body))
             with self.nested("'.rept'"):
                 for _ in range(count):
                     self.run(body)
@@ -235,17 +243,23 @@ class Assembler:
 
     def _unknown(self, stmt: Stmt) -> None:
         name = stmt.name
+        what = "directive" if name.startswith(".") else "instruction"
         if len(name) > MAX_SUGGESTED_NAME:
-            raise AsmError(f"unknown {'directive' if name.startswith('.') else 'instruction'}")
-        if name.startswith("."):
-            choices = [d for d in self.HANDLERS if d.startswith(".")]
-            what = "directive"
-        else:
-            choices = [m for m in self.HANDLERS if not m.startswith(".")] + list(self.macros)
-            what = "instruction"
-        close = difflib.get_close_matches(name, choices, n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        raise AsmError(f"unknown {what} '{name}'{hint}")
+            raise AsmError(f"unknown {what}")
+        raise AsmError(f"unknown {what} '{name}'{self._suggestion(name)}")
+
+    def _suggestion(self, name: str) -> str:
+        """"; did you mean 'x'?" for an unknown name, once per name (difflib is slow, and a
+        .rept can ask again and again)."""
+        hint = self._suggestions.get(name)
+        if hint is None:
+            if name.startswith("."):
+                choices = [d for d in self.HANDLERS if d.startswith(".")]
+            else:
+                choices = [m for m in self.HANDLERS if not m.startswith(".")] + list(self.macros)
+            close = difflib.get_close_matches(name, choices, n=1)
+            hint = self._suggestions[name] = f"; did you mean '{close[0]}'?" if close else ""
+        return hint
 
     # --- values --------------------------------------------------------------------------------
     def value(self, op, stmt: Stmt, i: int):
@@ -490,7 +504,12 @@ class Assembler:
         self.ctx.pc = self.section.offset
         value, expr = self.value(op, stmt, i)
         if value is None:
-            self._check_not_recursive(name, expr, i)
+            try:
+                self._check_not_recursive(name, expr, i)
+            except AsmError:
+                # defined all the same, so that its uses are not "undefined" errors too
+                sym.pos, sym.section, sym.value, sym.expr = stmt.pos, None, 0, None
+                raise
         sym.pos = stmt.pos
         sym.expr = None
         if value is not None:
@@ -546,6 +565,7 @@ class Assembler:
         if name.lower() in self.macros:
             raise AsmError(f"macro '{name}' is already defined")
         self.macros[name.lower()] = Macro(name, params, body, stmt.source, stmt.line)
+        self._suggestions.clear()   # the new macro may be what a name meant
 
     def _expand(self, stmt: Stmt, macro: Macro, text: str) -> None:
         """A call of ``macro``; ``text``: its arguments as written."""
@@ -685,6 +705,15 @@ class Assembler:
         self.previous = getattr(self, "section", None)
         self.section = sec
         return sec
+
+
+def _pass_cost(body: list[Stmt]) -> int:
+    """Work units of one pass over a .rept body: one per statement, and one per
+    CHARACTERS_PER_WORK characters of its lines (a statement's work grows with its length:
+    ten thousand operands), and at least one (an empty body still loops)."""
+    lines = {(id(s.source), s.line): s for s in body}
+    chars = sum(len(s.source.line_text(s.line)) for s in lines.values())
+    return max(1, len(body) + chars // CHARACTERS_PER_WORK)
 
 
 def shown_name(name: str) -> str:

@@ -287,21 +287,25 @@ def _find_file(asm, stmt, name: str) -> str:
 
 
 def _include(asm, stmt):
-    """.include "file": its text is charged to the budget like a macro expansion's (it is
-    read up to what is left of the budget, so a huge file costs no more than that)."""
+    """.include "file". Its first inclusion is input, like a file of the command line; each
+    later one is charged to the budget like a macro expansion (and read only as far as the
+    budget goes, so a huge file costs no more than that)."""
     _arity(stmt, 1, 1, "a file name in quotes")
-    path = _find_file(asm, stmt, _string(stmt.ops[0], 0).decode())
-    left = asm.budget.text_left()
+    path = os.path.normpath(_find_file(asm, stmt, _string(stmt.ops[0], 0).decode()))
+    again = path in asm.included
+    asm.included.add(path)
     try:
+        # newline="": only LF and CRLF end a line (see api.assemble_files)
         with open(path, encoding="utf-8", errors="replace", newline="") as f:
-            text = f.read(left + 1)
+            text = f.read(asm.budget.text_left() + 1) if again else f.read()
     except OSError as e:
         raise _err(f"cannot read '{path}': {e.strerror}", 0) from None
-    asm.budget.spend_text(len(text), 0)
-    source = Source(os.path.normpath(path), text)
+    if again:
+        asm.budget.spend_text(len(text), 0)
+    source = Source(path, text)
     asm.obj.sources.append(source)
     with asm.nested(f"'.include' of '{path}'"):
-        asm._run_source(source, again=True)
+        asm._run_source(source, again=again)
 
 
 def _unmatched(opener: str):

@@ -11,9 +11,10 @@ from __future__ import annotations
 from .errors import AsmError
 
 MAX_NESTING = 64              # macro calls, .rept/.irp bodies and .include files, one inside another
-MAX_WORK = 1 << 19            # units: a statement assembled again (.rept/.irp/macro bodies,
-EXPANSION_WORK = 8            # included files) is one; parsing an expansion or a file 8 more
-MAX_EXPANDED_TEXT = 1 << 22   # characters of macro/.irp expansions and included files (parsed anew)
+MAX_WORK = 1 << 19            # units: a statement assembled again (.rept/.irp/macro bodies, a
+EXPANSION_WORK = 8            # file included again) is one; parsing an expansion 8 more;
+CHARACTERS_PER_WORK = 16      # and a .rept pass one more per 16 characters of its lines
+MAX_EXPANDED_TEXT = 1 << 20   # characters parsed anew: macro/.irp expansions, files included again
 MAX_IMAGE_SIZE = 1 << 26      # bytes of section contents, all sections of all files (64 MiB)
 MAX_BSS_SIZE = 1 << 32        # bytes of one bss section (the whole address space)
 MAX_ALIGNMENT = 1 << 16       # .align/.p2align/.balign/.comm (a 64 KiB boundary)
@@ -37,15 +38,16 @@ class Budget:
     def spend_work(self, units: int, at=None) -> None:
         if self.work + units > MAX_WORK:
             raise AsmError(f"too much repetition: more than {MAX_WORK} units of work (a "
-                           f"statement assembled again out of a .rept/.irp/macro body or an "
-                           f"included file is 1, each expansion {EXPANSION_WORK} more)", at,
-                           fatal=True)
+                           f"statement assembled again out of a .rept/.irp/macro body or a "
+                           f"file included again is 1, each expansion {EXPANSION_WORK} more, "
+                           f"each {CHARACTERS_PER_WORK} characters of a .rept body 1 more)",
+                           at, fatal=True)
         self.work += units
 
     def spend_text(self, chars: int, at=None) -> None:
         if self.text + chars > MAX_EXPANDED_TEXT:
             raise AsmError(f"too much expanded text: more than {MAX_EXPANDED_TEXT >> 20} Mi "
-                           f"characters of macro/.irp expansions and included files", at,
+                           f"characters of macro/.irp expansions and files included again", at,
                            fatal=True)
         self.text += chars
 
