@@ -30,8 +30,8 @@ from __future__ import annotations
 import time
 
 from isa import decode
-from isa.machine import (CAUSE_BY_NAME, DEFAULT_RAM_SIZE, DEVICE_BASE, PAGE_SHIFT, PMAR_ON, PMAR_ROOT_MASK, PSW_IE, PSW_U, PSW_WRITABLE, PTE_ADDR_MASK, PTE_V,
-                         SR_NAMES)
+from isa.machine import (CAUSE_BY_NAME, DEFAULT_RAM_SIZE, DEVICE_BASE, PAGE_SHIFT, PMAR_ON, PMAR_ROOT_MASK,
+                         PSW_IE, PSW_U, PSW_WRITABLE, PTE_ADDR_MASK, PTE_V, SR_NAMES)
 from isa.privileged import (DEFAULT_REPEAT_LIMIT, ProgressWatch, enter_trap, execute_privileged,
                             execute_sensitive, write_pmar_value)
 from isa.semantics import HELPERS
