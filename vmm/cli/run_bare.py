@@ -49,8 +49,8 @@ def build_machine(mem: int, hw_assist: bool, input_path: str | None, repeat_limi
               help="Give the kernel this ELF program (repeatable): placed in RAM after the kernel, "
                    "listed in the boot-info table whose address is in a0 (docs/boot.md).")
 @vmm_options
-def run(program, trace, trace_file, stats, max_instructions, repeat_limit, input_path, syscalls, mem, base, hw_assist,
-        modules, **vmm):
+def run(program, trace, trace_file, stats, max_instructions, repeat_limit, input_path, syscalls, mem, base,
+        hw_assist, modules, **vmm):
     """Run PROGRAM (ELF, or a flat binary with --base) on a fresh TOY32 machine, or with --vmm
     as a guest of the virtual machine monitor (docs/vmm.md)."""
     if wants_monitor(vmm):
