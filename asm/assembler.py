@@ -19,7 +19,7 @@ from isa.machine import REGISTERS
 from . import encoding as enc
 from .errors import AsmError, Diagnostic, Diagnostics, Expansion, Position, Source, StopRun
 from .expr import (Context, ExprError, KeywordArg, LocalRef, Mem, Name, NotYet, Paren, Str,
-                   TypeName, evaluate, names_in, transform)
+                   TypeName, evaluate, first_relocation, names_in, transform)
 from .limits import CHARACTERS_PER_WORK, EXPANSION_WORK, MAX_BSS_SIZE, MAX_NESTING, Budget
 from .objfile import BSS, Fixup, ObjectFile, Section, section_kind
 from .parser import (ASSIGN, INSTR, IRP, LABEL, LOCAL_LABEL, UNPARSED, Stmt, local_label_number,
@@ -292,9 +292,21 @@ class Assembler:
                 from None
         return (value, expr) if section is None else (None, expr)
 
+    def directive_value(self, op, stmt: Stmt, i: int):
+        """``value`` of a directive's operand: %hi, %lo ... belong in instructions only (as
+        in llvm-mc)."""
+        _no_relocation(op, i, "in the operand of a directive")
+        return self.value(op, stmt, i)
+
+    def target_value(self, op, stmt: Stmt, i: int):
+        """``value`` of a branch or jump target: a label or an offset, no %hi, %lo ... (as in
+        llvm-mc)."""
+        _no_relocation(op, i, "in a branch or jump target")
+        return self.value(op, stmt, i)
+
     def constant(self, op, stmt: Stmt, i: int, what: str = "expression") -> int:
         """A value the first pass must know now (a count, an alignment, a size)."""
-        value, _ = self.value(op, stmt, i)
+        value, _ = self.directive_value(op, stmt, i)
         if value is None:
             raise AsmError(f"{what} must be a constant known at this point", i)
         return value
@@ -402,7 +414,7 @@ class Assembler:
     def emit_value(self, op, size: int, stmt: Stmt, i: int) -> None:
         """A datum of ``size`` bytes (.byte .half .word .quad)."""
         self.ctx.pc = self.section.offset
-        value, expr = self.value(op, stmt, i)
+        value, expr = self.directive_value(op, stmt, i)
         if value is None:
             sec = self.section
             if sec.kind == BSS:
@@ -433,7 +445,7 @@ class Assembler:
                     r = self.reg(op, stmt, i)
                 word |= pack[field](r)
             elif kind == "imm" or kind == "pcrel":
-                value, expr = self.value(op, stmt, i)
+                value, expr = (self.value if kind == "imm" else self.target_value)(op, stmt, i)
                 if value is None:
                     fixups.append(Fixup(pc, field, expr, pc, stmt, i))
                     continue
@@ -502,7 +514,7 @@ class Assembler:
             raise AsmError(f"symbol '{name}' is already defined",
                            notes=[Diagnostic("note", "previous definition is here", sym.pos)])
         self.ctx.pc = self.section.offset
-        value, expr = self.value(op, stmt, i)
+        value, expr = self.directive_value(op, stmt, i)
         if value is None:
             try:
                 self._check_not_recursive(name, expr, i)
@@ -705,6 +717,14 @@ class Assembler:
         self.previous = getattr(self, "section", None)
         self.section = sec
         return sec
+
+
+def _no_relocation(op, i: int, where: str) -> None:
+    if not isinstance(op, (int, str)):
+        reloc = first_relocation(op)
+        if reloc is not None:
+            raise AsmError(f"'%{reloc.kind}' is not allowed {where}",
+                           reloc.tok if reloc.tok is not None else i)
 
 
 def _pass_cost(body: list[Stmt]) -> int:

@@ -35,7 +35,7 @@ def _name(op, i: int) -> str:
 
 
 def _symbol_name(op, i: int) -> str:
-    if not isinstance(op, str):
+    if not isinstance(op, str) or op == ".":
         raise _err("expected a symbol name", i)
     if op in REGISTERS:
         raise _err(f"'{op}' is a register, not a symbol", i)
@@ -52,11 +52,22 @@ def _string(op, i: int) -> bytes:
 # --- sections ----------------------------------------------------------------------------------
 def _fixed_section(name: str):
     def handler(asm, stmt):
+        _arity(stmt, 0, 1, "no operand")
+        if stmt.ops and asm.constant(stmt.ops[0], stmt, 0, "the subsection") != 0:
+            raise _err("subsections are not supported (only 0)", 0)
         asm._switch(name, None, False)
     return handler
 
 
+_SECTION_FLAGS = frozenset("aewxMSGTRo?")   # ELF section flags llvm-mc knows
+_SECTION_TYPES = frozenset(("progbits", "nobits", "note", "init_array", "fini_array",
+                            "preinit_array", "unwind"))
+
+
 def _section_args(asm, stmt):
+    """.section name[, "flags"[, @type[, entsize][, group[, comdat]][, symbol][, unique, N]]]
+    (.pushsection may give a subsection instead of the flags: 0 only). Checked as llvm-mc
+    checks it; toyasm uses the name, the flags and whether the type is @nobits."""
     if not stmt.ops:
         raise _err(f"'{stmt.name}' takes a section name")
     # The name as written: section names may contain '-' (.note.GNU-stack)
@@ -65,14 +76,55 @@ def _section_args(asm, stmt):
         name = name[1:-1]
     elif not re.fullmatch(r"[A-Za-z0-9_.$-]+", name):
         raise _err("expected a section name", 0)
-    flags = None
-    nobits = False
-    for i, op in enumerate(stmt.ops[1:], 1):
-        if isinstance(op, Str) and flags is None:
-            flags = op.tok[1:-1]
-        elif isinstance(op, TypeName):
-            nobits = op.tok.lstrip("@%").lower() == "nobits"
-    return name, flags, nobits
+    ops = stmt.ops
+    if len(ops) == 1:
+        return name, None, False
+    if stmt.name == ".pushsection" and not isinstance(ops[1], Str):
+        _arity(stmt, 2, 2, "a section name and a subsection")
+        if asm.constant(ops[1], stmt, 1, "the subsection") != 0:
+            raise _err("subsections are not supported (only 0)", 1)
+        return name, None, False
+    if not isinstance(ops[1], Str):
+        raise _err("expected a string of section flags (\"awx\")", 1)
+    flags = ops[1].tok[1:-1]
+    unknown = [c for c in flags if c not in _SECTION_FLAGS]
+    if unknown:
+        raise _err(f"unknown section flag '{unknown[0]}'", 1)
+    if len(ops) == 2:
+        return name, flags, False
+    kind = ops[2]
+    if not (isinstance(kind, Str) or isinstance(kind, TypeName) and kind.tok[0] != "%"):
+        raise _err("expected '@<type>' or \"<type>\"", 2)
+    kind = kind.tok.strip('"').lstrip("@").lower()
+    if kind not in _SECTION_TYPES:
+        raise _err(f"unknown section type '{kind}'", 2)
+    _section_extras(asm, stmt, flags)
+    return name, flags, kind == "nobits"
+
+
+def _section_extras(asm, stmt, flags: str) -> None:
+    """What follows the type: the entry size for "M", the group (and comdat) for "G", the
+    linked symbol for "o", then ``unique, N``."""
+    ops, i = stmt.ops, 3
+    if "M" in flags:
+        if i >= len(ops):
+            raise _err("expected the entry size", len(ops))
+        asm.constant(ops[i], stmt, i, "the entry size")
+        i += 1
+    if "G" in flags:
+        if i >= len(ops):
+            raise _err("expected a group name", len(ops))
+        _symbol_name(ops[i], i)
+        i += 1 + (i + 1 < len(ops) and ops[i + 1] == "comdat")
+    if "o" in flags:
+        if i >= len(ops):
+            raise _err("expected a symbol", len(ops))
+        _symbol_name(ops[i], i)
+        i += 1
+    if i < len(ops):
+        if ops[i] != "unique" or i + 2 != len(ops):
+            raise _err("expected 'unique' or end of statement", i)
+        asm.constant(ops[i + 1], stmt, i + 1, "the unique id")
 
 
 def _section(asm, stmt):
@@ -92,8 +144,10 @@ def _popsection(asm, stmt):
 
 
 def _previous(asm, stmt):
-    if asm.previous is not None:
-        asm.previous, asm.section = asm.section, asm.previous
+    _arity(stmt, 0, 0, "no operands")
+    if asm.previous is None:
+        raise _err(".previous without corresponding .section")
+    asm.previous, asm.section = asm.section, asm.previous
 
 
 # --- symbols -----------------------------------------------------------------------------------
@@ -113,20 +167,32 @@ def _equ(redefine: bool):
     return handler
 
 
+# .type names llvm-mc knows -> what the symbol table records (functions and objects only)
+_SYMBOL_TYPES = {"function": "function", "stt_func": "function", "object": "object",
+                 "stt_object": "object", "notype": "", "stt_notype": "", "tls_object": "",
+                 "stt_tls": "", "common": "", "stt_common": "", "gnu_indirect_function": "",
+                 "stt_gnu_ifunc": "", "gnu_unique_object": "", "stt_gnu_unique_object": ""}
+
+
 def _type(asm, stmt):
     _arity(stmt, 2, 2, "a symbol and a type: .type name, @function")
     kind = stmt.ops[1]
-    text = kind.tok if isinstance(kind, TypeName) else str(kind)
-    text = text.lstrip("@%").lower()
+    if isinstance(kind, (TypeName, Str)):
+        text = kind.tok.strip('"').lstrip("@%")
+    elif isinstance(kind, str):
+        text = kind
+    else:
+        raise _err("expected a type: @function, @object, ...", 1)
     sym = asm.obj.symbol(_symbol_name(stmt.ops[0], 0))
-    sym.type = {"function": "function", "stt_func": "function", "object": "object",
-                "stt_object": "object"}.get(text, "")
+    if text.lower() not in _SYMBOL_TYPES or (text[:4].lower() == "stt_" and not text.isupper()):
+        raise _err("unsupported attribute in '.type' directive", 1)
+    sym.type = _SYMBOL_TYPES[text.lower()]
 
 
 def _size(asm, stmt):
     _arity(stmt, 2, 2, "a symbol and a size: .size name, expression")
     sym = asm.obj.symbol(_symbol_name(stmt.ops[0], 0))
-    value, expr = asm.value(stmt.ops[1], stmt, 1)
+    value, expr = asm.directive_value(stmt.ops[1], stmt, 1)
     sym.size = (value if value is not None else expr, asm.section.offset, asm.section)
 
 
@@ -258,7 +324,7 @@ def _align(power_of_two: bool):
 def _org(asm, stmt):
     _arity(stmt, 1, 2, "an offset and an optional fill byte")
     asm.ctx.pc, asm.ctx.section = asm.section.offset, asm.section
-    value, expr = asm.value(stmt.ops[0], stmt, 0)
+    value, expr = asm.directive_value(stmt.ops[0], stmt, 0)
     if value is None:
         from .expr import NotYet, evaluate
         try:
@@ -314,13 +380,63 @@ def _unmatched(opener: str):
     return handler
 
 
+# --- directives for other tools: checked as llvm-mc checks them, then ignored ------------------
+_OPTIONS = ("push", "pop", "rvc", "norvc", "relax", "norelax")
+# RISC-V ELF attributes: name -> tag; an even tag takes a number, an odd one a string
+_ATTRIBUTES = {"stack_align": 4, "arch": 5, "unaligned_access": 6, "priv_spec": 8,
+               "priv_spec_minor": 10, "priv_spec_revision": 12}
+
+
 def _option(asm, stmt):
-    if stmt.ops and stmt.ops[0] == "rvc":
+    _arity(stmt, 1, 1, "an option name")
+    option = stmt.ops[0]
+    if not isinstance(option, str):
+        raise _err("expected an option name", 0)
+    if option == "rvc":
         asm.warning("TOY32 has no compressed instructions: '.option rvc' is ignored", stmt.pos)
+    elif option not in _OPTIONS:
+        asm.warning("unknown option, expected " + ", ".join(f"'{o}'" for o in _OPTIONS),
+                    position(stmt, 0))
 
 
-def _ignored(asm, stmt):
-    """Directives that only matter to other tools (debug info, ELF attributes, ...)."""
+def _attribute(asm, stmt):
+    """.attribute name-or-tag, value (llvm-mc's RISC-V attributes)."""
+    _arity(stmt, 2, 2, "an attribute and its value: .attribute arch, \"rv32i2p0_m2p0\"")
+    name = stmt.ops[0]
+    if isinstance(name, str):
+        tag = _ATTRIBUTES.get(name)
+        if tag is None:
+            raise _err(f"attribute name not recognised: {name}", 0)
+    else:
+        tag = asm.constant(name, stmt, 0, "the attribute tag")
+    if tag % 2:
+        _string(stmt.ops[1], 1)
+    else:
+        asm.constant(stmt.ops[1], stmt, 1, "the attribute value")
+
+
+def _one_string(asm, stmt):
+    """.ident "text" / .file "name" (the DWARF 5 form of .file is not supported)."""
+    _arity(stmt, 1, 1, "one string")
+    _string(stmt.ops[0], 0)
+
+
+def _symbols(asm, stmt):
+    """.hidden, .protected, .internal, .addrsig_sym: symbol names (visibility, which a
+    static executable does not need)."""
+    if stmt.name == ".addrsig_sym":
+        _arity(stmt, 1, 1, "a symbol name")
+    for i, op in enumerate(stmt.ops):
+        _symbol_name(op, i)
+
+
+def _no_operands(asm, stmt):
+    _arity(stmt, 0, 0, "no operands")
+
+
+def _loc(asm, stmt):
+    # .loc refers to a '.file N "name"' (DWARF 5), which toyasm does not take
+    raise _err("unassigned file number in '.loc' directive", 0 if stmt.ops else None)
 
 
 # --- call-frame information --------------------------------------------------------------------
@@ -420,6 +536,7 @@ def _cfi_sections(asm, stmt):
 
 
 def _end(asm, stmt):
+    _arity(stmt, 0, 0, "no operands")
     asm.ended = True
 
 
@@ -488,6 +605,6 @@ HANDLERS.update({name: _cfi for name in _CFI_OPERANDS})
 HANDLERS.update({".cfi_escape": _cfi_escape, ".cfi_personality": _cfi_encoded_symbol,
                  ".cfi_lsda": _cfi_encoded_symbol, ".cfi_startproc": _cfi_startproc,
                  ".cfi_endproc": _cfi_endproc, ".cfi_sections": _cfi_sections})
-for _name_ in (".file", ".ident", ".attribute", ".loc", ".addrsig", ".addrsig_sym", ".hidden",
-               ".protected", ".internal", ".variant_cc"):
-    HANDLERS[_name_] = _ignored
+HANDLERS.update({".file": _one_string, ".ident": _one_string, ".attribute": _attribute,
+                 ".loc": _loc, ".addrsig": _no_operands, ".addrsig_sym": _symbols,
+                 ".hidden": _symbols, ".protected": _symbols, ".internal": _symbols})

@@ -313,15 +313,30 @@ def _children(e) -> tuple:
     return ()
 
 
-def names_in(e):
-    """Every symbol name in ``e``, left to right (iteratively, like ``evaluate``)."""
+def nodes(e):
+    """Every node of ``e``, parents before children, left to right (iteratively, like
+    ``evaluate``)."""
     todo = [e]
     while todo:
         node = todo.pop()
-        if isinstance(node, str):
-            yield node
-        else:
+        yield node
+        if not isinstance(node, str):
             todo += reversed(_children(node))
+
+
+def names_in(e):
+    """Every symbol name in ``e``, left to right."""
+    return (node for node in nodes(e) if isinstance(node, str))
+
+
+def has_symbol(e) -> bool:
+    """Whether ``e`` names a symbol (or a numeric local label): not just a number."""
+    return any(isinstance(node, (str, LocalRef)) for node in nodes(e))
+
+
+def first_relocation(e) -> Reloc | None:
+    """The first %hi/%lo/... written in ``e``."""
+    return next((node for node in nodes(e) if type(node) is Reloc), None)
 
 
 def _anchor(e):

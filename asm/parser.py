@@ -298,13 +298,13 @@ def _syntax_error(e: UnexpectedInput, text: str) -> tuple[str, int, int, bool]:
             head_col = head - text.rfind("\n", 0, head)
             return f"'{opener}' without a matching '{closer}'", head_line, head_col, True
     rest = text[at:at + 2]
-    if rest == "/*":
+    if rest == "/*":   # lexed as a '/' when it does not end
         return "unterminated comment", line, col, True
-    if rest[:1] == '"':
-        return "unterminated string", line, col, False
-    if rest[:1] == "'":
-        return "bad character constant", line, col, False
-    if tok is None:
+    if tok is None:   # no token matches here: what starts here does not end
+        if rest[:1] == '"':
+            return "unterminated string", line, col, False
+        if rest[:1] == "'":
+            return "bad character constant", line, col, False
         char = e.char if e.char.isprintable() else repr(e.char)[1:-1]
         return f"unexpected character '{char}'", line, col, False
     operand_expected = bool(expected & {"SIMPLE_NAME", "SIMPLE_INT", "INT", "NAME"})

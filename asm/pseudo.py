@@ -7,7 +7,7 @@ from isa.machine import REGISTERS
 
 from . import encoding as enc
 from .errors import AsmError
-from .expr import Mem, Paren, Reloc
+from .expr import LocalRef, Mem, Paren, Reloc, has_symbol
 
 ZERO, RA, T1 = REGISTERS["zero"], REGISTERS["ra"], REGISTERS["t1"]
 
@@ -20,8 +20,9 @@ def _arity(asm, stmt, *counts: int, form: str) -> int:
     return n
 
 
-def _imm(asm, stmt, i: int):
-    value, expr = asm.value(stmt.ops[i], stmt, i)
+def _target_offset(asm, stmt, i: int):
+    """A branch or jump target: the offset when it is a constant, else the expression."""
+    value, expr = asm.target_value(stmt.ops[i], stmt, i)
     return expr if value is None else value
 
 
@@ -97,30 +98,41 @@ def _pcrel_pair(asm, stmt, rd_hi: int, target, i: int, second: str, regs: dict, 
     asm.inst(stmt, second, regs, field, Reloc("pcrel_lo12", target, None), i, pc=pc)
 
 
+def _target(asm, stmt, i: int, bare: bool = False):
+    """The symbol operand of an auipc pair, as llvm-mc takes it: a bare name for call and
+    tail, an expression with a symbol in it for the others (not a plain number)."""
+    op = stmt.ops[i]
+    if bare and not isinstance(op, (str, LocalRef)):
+        raise AsmError("operand must be a bare symbol name", i)
+    if not has_symbol(op):
+        raise AsmError("operand must be a symbol (or an expression with one)", i)
+    return asm.value(op, stmt, i)[1]
+
+
 def _la(asm, stmt):
     _arity(asm, stmt, 2, form=f"{stmt.name} rd, symbol")
     rd = asm.reg(stmt.ops[0], stmt, 0)
-    target = asm.value(stmt.ops[1], stmt, 1)[1]
+    target = _target(asm, stmt, 1)
     _pcrel_pair(asm, stmt, rd, target, 1, "addi", {"rd": rd, "rs1": rd}, "imm12")
 
 
 def _call(asm, stmt):
     n = _arity(asm, stmt, 1, 2, form="call [rd,] symbol")
     rd = asm.reg(stmt.ops[0], stmt, 0) if n == 2 else RA
-    target = asm.value(stmt.ops[n - 1], stmt, n - 1)[1]
+    target = _target(asm, stmt, n - 1, bare=True)
     _pcrel_pair(asm, stmt, rd, target, n - 1, "jalr", {"rd": rd, "rs1": rd}, "imm12")
 
 
 def _tail(asm, stmt):
     _arity(asm, stmt, 1, form="tail symbol")
-    target = asm.value(stmt.ops[0], stmt, 0)[1]
+    target = _target(asm, stmt, 0, bare=True)
     _pcrel_pair(asm, stmt, T1, target, 0, "jalr", {"rd": ZERO, "rs1": T1}, "imm12")
 
 
 def _jump(asm, stmt):
     _arity(asm, stmt, 2, form="jump symbol, rt")
     rt = asm.reg(stmt.ops[1], stmt, 1)
-    target = asm.value(stmt.ops[0], stmt, 0)[1]
+    target = _target(asm, stmt, 0)
     _pcrel_pair(asm, stmt, rt, target, 0, "jalr", {"rd": ZERO, "rs1": rt}, "imm12")
 
 
@@ -132,7 +144,7 @@ def _load(mnemonic: str):
         ops = stmt.ops
         if len(ops) == 2 and not isinstance(ops[1], (Mem, Paren)) and not _is_reg(ops[1]):
             rd = asm.reg(ops[0], stmt, 0)          # lw rd, symbol
-            target = asm.value(ops[1], stmt, 1)[1]
+            target = _target(asm, stmt, 1)
             _pcrel_pair(asm, stmt, rd, target, 1, mnemonic, {"rd": rd, "rs1": rd}, "imm12")
             return
         asm.instruction(stmt, mnemonic, plan, ops)
@@ -147,7 +159,7 @@ def _store(mnemonic: str):
         if len(ops) == 3:                          # sw rs, symbol, rt
             rs = asm.reg(ops[0], stmt, 0)
             rt = asm.reg(ops[2], stmt, 2)
-            target = asm.value(ops[1], stmt, 1)[1]
+            target = _target(asm, stmt, 1)
             _pcrel_pair(asm, stmt, rt, target, 1, mnemonic, {"rs2": rs, "rs1": rt}, "simm12")
             return
         asm.instruction(stmt, mnemonic, plan, ops)
@@ -160,7 +172,7 @@ def _branch_zero(mnemonic: str, zero_first: bool):
         _arity(asm, stmt, 2, form=f"{stmt.name} rs, offset")
         rs = asm.reg(stmt.ops[0], stmt, 0)
         regs = {"rs1": ZERO, "rs2": rs} if zero_first else {"rs1": rs, "rs2": ZERO}
-        asm.inst(stmt, mnemonic, regs, "bimm12", _imm(asm, stmt, 1), 1)
+        asm.inst(stmt, mnemonic, regs, "bimm12", _target_offset(asm, stmt, 1), 1)
     return handler
 
 
@@ -169,19 +181,19 @@ def _branch_swapped(mnemonic: str):
         _arity(asm, stmt, 3, form=f"{stmt.name} rs, rt, offset")
         rs = asm.reg(stmt.ops[0], stmt, 0)
         rt = asm.reg(stmt.ops[1], stmt, 1)
-        asm.inst(stmt, mnemonic, {"rs1": rt, "rs2": rs}, "bimm12", _imm(asm, stmt, 2), 2)
+        asm.inst(stmt, mnemonic, {"rs1": rt, "rs2": rs}, "bimm12", _target_offset(asm, stmt, 2), 2)
     return handler
 
 
 def _j(asm, stmt):
     _arity(asm, stmt, 1, form="j offset")
-    asm.inst(stmt, "jal", {"rd": ZERO}, "jimm20", _imm(asm, stmt, 0), 0)
+    asm.inst(stmt, "jal", {"rd": ZERO}, "jimm20", _target_offset(asm, stmt, 0), 0)
 
 
 def _jal(asm, stmt):
     n = _arity(asm, stmt, 1, 2, form="jal [rd,] offset")
     rd = asm.reg(stmt.ops[0], stmt, 0) if n == 2 else RA
-    asm.inst(stmt, "jal", {"rd": rd}, "jimm20", _imm(asm, stmt, n - 1), n - 1)
+    asm.inst(stmt, "jal", {"rd": rd}, "jimm20", _target_offset(asm, stmt, n - 1), n - 1)
 
 
 def _jalr_to(asm, stmt, rd: int, ops, first: int) -> None:
