@@ -26,8 +26,6 @@ from .parser import (ASSIGN, INSTR, IRP, LABEL, LOCAL_LABEL, UNPARSED, Stmt, loc
                      parse)
 from .positions import BaseOf, call_text, position, split_arguments
 
-__all__ = ["AsmError", "Assembler", "BaseOf", "position", "shown_name", "check_data_range"]
-
 MAX_SUGGESTED_NAME = 64   # longer unknown names get no "did you mean" (difflib is quadratic)
 
 

@@ -10,7 +10,7 @@ from .encoding import encode
 from .errors import AsmError, Source
 from .expr import Str, TypeName
 from .limits import MAX_ALIGNMENT
-from .objfile import BSS, TEXT
+from .objfile import TEXT
 from .positions import operand_texts, position
 
 NOP_BYTES = encode("addi").to_bytes(4, "little")  # addi x0, x0, 0

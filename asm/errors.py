@@ -17,6 +17,7 @@ MAX_SIMILAR_WARNINGS = 10     # warnings with the same message shown; the rest a
 MAX_WARNINGS = 100            # warnings of all kinds shown; the rest are counted
 MAX_SHOWN_LINE = 160          # characters of a source line shown under a message
 MAX_SHOWN_MESSAGE = 400       # characters of a message (which may quote the source)
+MAX_SHOWN_CALLS = 10          # macro calls in the chain under a message: the first and last 5
 
 
 class AsmError(Exception):
@@ -93,16 +94,31 @@ class Diagnostic:
             out = [f"toyasm: {self.severity}: {message}"]
         else:
             out = _located(self.where, f"{self.severity}: {message}", pos)
-            origin = pos.source.origin
-            while origin is not None:   # the chain of macro calls that led here
-                what = f"'{origin.macro}'" if origin.macro.startswith(".") else \
-                    f"macro '{origin.macro}'"
-                call = origin.call
-                out += _located(_file_position(call), f"note: in expansion of {what}", call)
-                origin = call.source.origin
+            out += _call_chain(pos)
         for note in self.notes:
             out.append(note.format())
         return "\n".join(out)
+
+
+def _call_chain(pos: Position) -> list[str]:
+    """A note for each macro call that led to ``pos``, innermost first; of a long chain (a
+    macro that calls itself) the first and the last MAX_SHOWN_CALLS // 2."""
+    calls = []
+    origin = pos.source.origin
+    while origin is not None:
+        calls.append(origin)
+        origin = origin.call.source.origin
+    half = MAX_SHOWN_CALLS // 2
+    out = []
+    for k, origin in enumerate(calls):
+        if len(calls) > MAX_SHOWN_CALLS and k == half:
+            out.append(f"toyasm: note: ({len(calls) - 2 * half} more macro calls not shown)")
+        if len(calls) > MAX_SHOWN_CALLS and half <= k < len(calls) - half:
+            continue
+        what = f"'{origin.macro}'" if origin.macro.startswith(".") else f"macro '{origin.macro}'"
+        call = origin.call
+        out += _located(_file_position(call), f"note: in expansion of {what}", call)
+    return out
 
 
 def _located(where: Position, text: str, pos: Position) -> list[str]:

@@ -14,10 +14,10 @@ from isa.machine import DEFAULT_TEXT_BASE, PAGE_SIZE
 from . import encoding as enc
 from .assembler import check_data_range, shown_name
 from .errors import AsmError, Diagnostic, Diagnostics
-from .positions import position
 from .executable import PF_R, PF_W, PF_X, ElfSymbol, Executable, OutputSection, Segment
 from .expr import Context, ExprError, Reloc, evaluate, names_in
 from .objfile import BSS, DATA, KIND_ORDER, RODATA, TEXT, ObjectFile, Section, Symbol
+from .positions import position
 
 OUTPUT_NAMES = {TEXT: ".text", RODATA: ".rodata", DATA: ".data", BSS: ".bss"}
 

