@@ -18,8 +18,8 @@ from isa.machine import REGISTERS
 
 from . import encoding as enc
 from .errors import AsmError, Diagnostic, Diagnostics, Expansion, Position, Source, StopRun
-from .expr import (Context, ExprError, KeywordArg, LocalRef, Mem, Name, NotYet, Paren, Str,
-                   TypeName, evaluate, first_relocation, names_in, transform)
+from .expr import (Binary, Context, ExprError, KeywordArg, LocalRef, Mem, Name, NotYet, Paren,
+                   Str, TypeName, evaluate, names_in, relocations_in, transform)
 from .limits import CHARACTERS_PER_WORK, EXPANSION_WORK, MAX_BSS_SIZE, MAX_NESTING, Budget
 from .objfile import BSS, Fixup, ObjectFile, Section, section_kind
 from .parser import (ASSIGN, INSTR, IRP, LABEL, LOCAL_LABEL, UNPARSED, Stmt, local_label_number,
@@ -290,16 +290,28 @@ class Assembler:
                 from None
         return (value, expr) if section is None else (None, expr)
 
-    def directive_value(self, op, stmt: Stmt, i: int):
-        """``value`` of a directive's operand: %hi, %lo ... belong in instructions only (as
-        in llvm-mc)."""
-        _no_relocation(op, i, "in the operand of a directive")
+    def plain_value(self, op, stmt: Stmt, i: int, where: str):
+        """``value`` of an operand that takes no %hi, %lo ... (as in llvm-mc): a directive's,
+        a branch target, li's; ``where`` says which in the error."""
+        relocs = [] if isinstance(op, (int, str)) else relocations_in(op)
+        if relocs:
+            raise AsmError(f"'%{relocs[0].kind}' is not allowed {where}",
+                           relocs[0].tok if relocs[0].tok is not None else i)
         return self.value(op, stmt, i)
 
+    def directive_value(self, op, stmt: Stmt, i: int):
+        return self.plain_value(op, stmt, i, "in the operand of a directive")
+
     def target_value(self, op, stmt: Stmt, i: int):
-        """``value`` of a branch or jump target: a label or an offset, no %hi, %lo ... (as in
-        llvm-mc)."""
-        _no_relocation(op, i, "in a branch or jump target")
+        return self.plain_value(op, stmt, i, "in a branch or jump target")
+
+    def immediate_value(self, op, stmt: Stmt, i: int, mnemonic: str, field: str):
+        """``value`` of an instruction's immediate: only the %modifier its field takes, as the
+        leftmost term (``%lo(x)+4``, not ``4+%lo(x)``), as in llvm-mc."""
+        relocs = [] if isinstance(op, (int, str)) else relocations_in(op)
+        if relocs:
+            _check_modifier(relocs, op, i, _MODIFIERS.get((mnemonic, field), ()) or
+                            _LOW_MODIFIERS.get(field, ()))
         return self.value(op, stmt, i)
 
     def constant(self, op, stmt: Stmt, i: int, what: str = "expression") -> int:
@@ -443,7 +455,8 @@ class Assembler:
                     r = self.reg(op, stmt, i)
                 word |= pack[field](r)
             elif kind == "imm" or kind == "pcrel":
-                value, expr = (self.value if kind == "imm" else self.target_value)(op, stmt, i)
+                value, expr = self.immediate_value(op, stmt, i, mnemonic, field) \
+                    if kind == "imm" else self.target_value(op, stmt, i)
                 if value is None:
                     fixups.append(Fixup(pc, field, expr, pc, stmt, i))
                     continue
@@ -454,7 +467,8 @@ class Assembler:
             elif kind == "mem":
                 offset, basereg = self.memory_operand(op, stmt, i)
                 word |= pack[base](basereg)
-                value, expr = self.value(offset, stmt, i) if offset is not None else (0, 0)
+                value, expr = self.immediate_value(offset, stmt, i, mnemonic, field) \
+                    if offset is not None else (0, 0)
                 if value is None:
                     fixups.append(Fixup(pc, field, expr, pc, stmt, i))
                     continue
@@ -717,12 +731,20 @@ class Assembler:
         return sec
 
 
-def _no_relocation(op, i: int, where: str) -> None:
-    if not isinstance(op, (int, str)):
-        reloc = first_relocation(op)
-        if reloc is not None:
-            raise AsmError(f"'%{reloc.kind}' is not allowed {where}",
-                           reloc.tok if reloc.tok is not None else i)
+# The %modifiers an immediate field takes (llvm-mc): lui's %hi, auipc's %pcrel_hi, the low
+# 12 bits of loads, stores and I-type instructions %lo or %pcrel_lo; any other field none.
+_MODIFIERS = {("lui", "imm20"): ("hi",), ("auipc", "imm20"): ("pcrel_hi",)}
+_LOW_MODIFIERS = {"imm12": ("lo", "pcrel_lo"), "simm12": ("lo", "pcrel_lo")}
+
+
+def _check_modifier(relocs: list, op, i: int, allowed: tuple) -> None:
+    leftmost = op
+    while type(leftmost) is Binary:
+        leftmost = leftmost.a
+    first = relocs[0]
+    if first.kind not in allowed or len(relocs) > 1 or leftmost is not first:
+        forms = "".join(f"%{kind}(symbol) or " for kind in allowed)
+        raise AsmError(f"operand must be {forms}an integer", first.tok if first.tok else i)
 
 
 def _pass_cost(body: list[Stmt]) -> int:

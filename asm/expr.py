@@ -334,9 +334,13 @@ def has_symbol(e) -> bool:
     return any(isinstance(node, (str, LocalRef)) for node in nodes(e))
 
 
-def first_relocation(e) -> Reloc | None:
-    """The first %hi/%lo/... written in ``e``."""
-    return next((node for node in nodes(e) if type(node) is Reloc), None)
+RELOCATIONS = ("hi", "lo", "pcrel_hi", "pcrel_lo")   # the %modifiers one may write
+
+
+def relocations_in(e) -> list[Reloc]:
+    """The %hi/%lo/... written in ``e``, in order (an unknown one is left to ``evaluate``
+    to report)."""
+    return [node for node in nodes(e) if type(node) is Reloc and node.kind in RELOCATIONS]
 
 
 def _anchor(e):

@@ -74,7 +74,7 @@ def _zext_b(asm, stmt):
 def _li(asm, stmt):
     _arity(asm, stmt, 2, form="li rd, imm")
     rd = asm.reg(stmt.ops[0], stmt, 0)
-    value, expr = asm.value(stmt.ops[1], stmt, 1)
+    value, expr = asm.plain_value(stmt.ops[1], stmt, 1, "in li's value")
     if value is None:
         # Not known until link time: always the two-instruction form.
         asm.inst(stmt, "lui", {"rd": rd}, "imm20", Reloc("hi", expr, None), 1)
@@ -106,7 +106,7 @@ def _target(asm, stmt, i: int, bare: bool = False):
         raise AsmError("operand must be a bare symbol name", i)
     if not has_symbol(op):
         raise AsmError("operand must be a symbol (or an expression with one)", i)
-    return asm.value(op, stmt, i)[1]
+    return asm.plain_value(op, stmt, i, f"in the symbol of '{stmt.name}'")[1]
 
 
 def _la(asm, stmt):

@@ -287,6 +287,34 @@ f:  .cfi_startproc
     assert len(assemble_source(source).text) == 12
 
 
+@pytest.mark.parametrize("source, expected", [
+    (".end 5\n", (1, 6, "'.end' takes no operands")),
+    (".text 1\n", (1, 7, "subsections are not supported (only 0)")),
+    (".previous\n", (1, 1, ".previous without corresponding .section")),
+    (".globl .\n", (1, 8, "expected a symbol name")),
+    (".type a, @foo\n", (1, 10, "unsupported attribute in '.type' directive")),
+    (".option rvc, x\n", (1, 14, "'.option' takes an option name")),
+    (".attribute foo, 1\n", (1, 12, "attribute name not recognised: foo")),
+    (".attribute arch, 5\n", (1, 18, "expected a string")),
+    (".ident\n", (1, 1, "'.ident' takes one string")),
+    (".addrsig x\n", (1, 10, "'.addrsig' takes no operands")),
+    (".loc 1, 2\n", (1, 6, "unassigned file number in '.loc' directive")),
+    ('.section .a, "q"\n', (1, 14, "unknown section flag 'q'")),
+    ('.section .a, "aw", @foo\n', (1, 20, "unknown section type 'foo'")),
+    ('.section .a, "aM", @progbits\n', (1, 29, "expected the entry size")),
+    ("lab: .word 1+%lo(lab)\n", (1, 14, "'%lo' is not allowed in the operand of a directive")),
+    ("lab: j %lo(lab)\n", (1, 8, "'%lo' is not allowed in a branch or jump target")),
+    ("lab: lui a0, %lo(lab)\n", (1, 14, "operand must be %hi(symbol) or an integer")),
+    ("lab: addi a0, a0, 4+%lo(lab)\n", (1, 21, "operand must be %lo(symbol) or "
+                                                "%pcrel_lo(symbol) or an integer")),
+    ("call 5\n", (1, 6, "operand must be a bare symbol name")),
+    ("lab: call lab+4\n", (1, 11, "operand must be a bare symbol name")),
+    ("la a0, 5\n", (1, 8, "operand must be a symbol (or an expression with one)")),
+])
+def test_other_input_llvm_mc_rejects(tmp_path, source, expected):
+    assert one_error(tmp_path, source) == expected
+
+
 def test_incbin_negative_skip_and_count(tmp_path):
     (tmp_path / "f.bin").write_bytes(b"abcdef")
     assert one_error(tmp_path, '.incbin "f.bin", -5, -5\n') == (1, 18, "skip is negative")
