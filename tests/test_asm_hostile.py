@@ -305,8 +305,8 @@ f:  .cfi_startproc
     ("lab: .word 1+%lo(lab)\n", (1, 14, "'%lo' is not allowed in the operand of a directive")),
     ("lab: j %lo(lab)\n", (1, 8, "'%lo' is not allowed in a branch or jump target")),
     ("lab: lui a0, %lo(lab)\n", (1, 14, "operand must be %hi(symbol) or an integer")),
-    ("lab: addi a0, a0, 4+%lo(lab)\n", (1, 21, "operand must be %lo(symbol) or "
-                                                "%pcrel_lo(symbol) or an integer")),
+    ("lab: addi a0, a0, 4+%lo(lab)\n",
+     (1, 21, "operand must be %lo(symbol) or %pcrel_lo(symbol) or an integer")),
     ("call 5\n", (1, 6, "operand must be a bare symbol name")),
     ("lab: call lab+4\n", (1, 11, "operand must be a bare symbol name")),
     ("la a0, 5\n", (1, 8, "operand must be a symbol (or an expression with one)")),
