@@ -10,7 +10,7 @@ and a long source line is shown as a window around the caret.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 MAX_ERRORS = 50               # then the run stops
 MAX_SIMILAR_WARNINGS = 10     # warnings with the same message shown; the rest are counted
@@ -212,10 +212,11 @@ class Diagnostics:
         """Everything kept, in order, with a note after the last warning of each kind that
         was cut short, and one at the end for whatever else was left out."""
         out = sorted_diagnostics(self.kept)
-        last_of_kind = {d.message: d for d in out if d.severity == "warning"}
+        last_of_kind = {d.message: k for k, d in enumerate(out) if d.severity == "warning"}
         for message, n in self._suppressed.items():
-            last_of_kind[message].notes.append(
-                Diagnostic("note", f"{n} more warning{'s' * (n != 1)} like this suppressed"))
+            k = last_of_kind[message]
+            note = Diagnostic("note", f"{n} more warning{'s' * (n != 1)} like this suppressed")
+            out[k] = replace(out[k], notes=[*out[k].notes, note])
         if self._suppressed_other:
             n = self._suppressed_other
             out.append(Diagnostic("note", f"{n} more warning{'s' * (n != 1)} of other kinds "
