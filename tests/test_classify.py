@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from isa import INSTRUCTIONS
-from vmm.classify import classify
+from vmm.lab.classify.report import classify
 
 ROOT = Path(__file__).resolve().parents[1]
 TOYVM = [sys.executable, "-m", "vmm.cli", "classify"]

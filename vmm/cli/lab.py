@@ -1,4 +1,5 @@
-"""The Popek-Goldberg lab commands: ``toyvm classify`` and ``toyvm compare``."""
+"""The Popek-Goldberg lab commands: ``toyvm classify`` and ``toyvm compare`` (the tools are in
+vmm/lab/, imported when the command runs)."""
 from __future__ import annotations
 
 import json
@@ -8,7 +9,7 @@ import click
 
 from isa.machine import DEFAULT_RAM_SIZE
 
-from ..compare import DEFAULT_SEARCH
+from ..lab.compare import DEFAULT_SEARCH
 from ..machine import EXIT_LOAD_ERROR, LoadError
 from ..monitor.strategies import STRATEGY_NAMES
 from .host import SizeType
@@ -22,7 +23,7 @@ from .host import SizeType
 def classify_command(as_json, hw_assist, states):
     """Popek-Goldberg analysis of the instruction set, derived by running every instruction in kernel
     and user mode (docs/virtualizability.md)."""
-    from ..classify import command_output
+    from ..lab.classify.render import command_output
     click.echo(command_output(as_json, hw_assist, states))
 
 
@@ -48,7 +49,8 @@ def compare_command(image, modules, mem, input_path, max_instructions, strategie
     """Run IMAGE on the bare machine and under each monitor strategy, side by side: output,
     exit status, instructions, monitor entries by reason, overhead, and for any run that differs
     from bare, the first instruction where the guest sees a difference (docs/virtualizability.md)."""
-    from ..compare import compare, load_guest, render, to_json
+    from ..lab.compare.report import compare, render, to_json
+    from ..lab.compare.runs import load_guest
 
     guest = load_guest(image, modules, mem, input_path, max_instructions, para_image)
     order = [s for s in STRATEGY_NAMES if s in strategies] if strategies else list(STRATEGY_NAMES)

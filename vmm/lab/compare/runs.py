@@ -1,0 +1,112 @@
+"""One run of the guest, on the bare machine or as the only guest of the monitor, and what it
+did: console output, how it ended, instructions completed, monitor entries by reason, time.
+
+Both boot the guest the same way (image, modules, memory size, console input), so any
+difference between two runs is the monitor's doing.
+"""
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import dataclass, field
+
+from isa.machine import REGISTERS
+
+from ...machine import ConsoleInput, ConsoleOutput, Machine, load_executable
+from ...machine.boot import load_modules
+from ...monitor.config import GuestConfig
+from ...monitor.monitor import Monitor
+
+
+@dataclass
+class Guest:
+    """What every run is given."""
+    image: str
+    modules: list[str]
+    mem: int
+    input: bytes
+    max_instructions: int
+    para_image: str | None = None       # what runs under para (a kernel built for it), if not image
+
+    def image_for(self, strategy: str | None) -> str:
+        return self.para_image if strategy == "para" and self.para_image else self.image
+
+
+@dataclass
+class Run:
+    """One run of the guest: bare (strategy None) or under the monitor."""
+    name: str
+    output: bytes = b""
+    status: int = 0
+    how: str = ""                       # how it ended: halt, power_off, crash, limit
+    instructions: int = 0
+    seconds: float = 0.0
+    entries: dict[str, int] = field(default_factory=dict)   # monitor entries by reason
+    emulated: int = 0
+    message: str = ""                   # the crash report, if any
+    other_image: bool = False           # ran another build of the kernel (para): its instructions differ
+
+    def same_as(self, bare: Run) -> bool:
+        if self.other_image:
+            return (self.output, self.status) == (bare.output, bare.status)
+        return (self.output, self.status, self.instructions) == (bare.output, bare.status, bare.instructions)
+
+
+def load_guest(image: str, modules, mem: int, input_path: str | None, max_instructions: int,
+               para_image: str | None = None) -> Guest:
+    """The guest as the command line describes it (the console input read once, for every run)."""
+    data = b""
+    if input_path is not None:
+        with open(input_path, "rb") as f:
+            data = f.read()
+    return Guest(image, list(modules), mem, data, max_instructions, para_image)
+
+
+def boot_bare(guest: Guest, out: io.BytesIO) -> Machine:
+    machine = Machine(guest.mem, console_in=ConsoleInput.from_bytes(guest.input),
+                      console_out=ConsoleOutput(out))
+    image = load_executable(machine, guest.image)
+    machine.pc = image.entry
+    if guest.modules:
+        machine.regs[REGISTERS["a0"]] = load_modules(machine, guest.modules, image.end)
+    return machine
+
+
+def boot_monitor(guest: Guest, strategy: str, out: io.BytesIO) -> Monitor:
+    config = GuestConfig(guest.image_for(strategy), list(guest.modules), guest.mem, None, guest.max_instructions)
+    monitor = Monitor([config], [(ConsoleInput.from_bytes(guest.input), ConsoleOutput(out))],
+                      strategy=strategy)
+    monitor.boot()
+    return monitor
+
+
+def run_bare(guest: Guest) -> Run:
+    out = io.BytesIO()
+    machine = boot_bare(guest, out)
+    started = time.perf_counter()
+    stop = machine.run(guest.max_instructions)
+    seconds = time.perf_counter() - started
+    return Run("bare", out.getvalue(), stop.exit_status if stop.kind != "limit" else 124, stop.kind,
+               machine.count, seconds, message=stop.message)
+
+
+def run_strategy(guest: Guest, strategy: str) -> Run:
+    out = io.BytesIO()
+    monitor = boot_monitor(guest, strategy, out)
+    started = time.perf_counter()
+    stop = monitor.run()[0]
+    seconds = time.perf_counter() - started
+    s = monitor.guests[0].stats
+    entries = {
+        "privileged instructions": sum(s.privileged.values()),
+        "sensitive instructions": sum(s.sensitive.values()),
+        "hypercalls": sum(s.hypercalls.values()),
+        "device accesses": sum(s.devices.values()),
+        "hidden page faults": s.hidden_faults,
+        "binary translation faults": s.bt_faults,
+        "system calls reflected": s.syscalls,
+        "faults reflected": sum(s.true_faults.values()) + sum(s.reflected.values()),
+        "total": s.entries,
+    }
+    return Run(strategy, out.getvalue(), stop.exit_status, stop.kind, sum(s.instructions), seconds,
+               entries, s.emulated, stop.message, guest.image_for(strategy) != guest.image)
