@@ -122,3 +122,21 @@ def test_para_image_runs_under_para_and_is_judged_by_output_and_status(tmp_path)
     assert runs["para"]["output"] == "0" and runs["trap"]["output"] == "1"
     assert "para" not in data["divergences"] and data["para_image"] == str(para)
     assert runs["para"]["monitor_entries"]["privileged instructions"] == 2     # mfsr, halt
+
+
+def test_the_replay_stops_each_run_with_the_machine_api(tmp_path, monkeypatch):
+    """The divergence search ends the bare run at its search limit and the monitor's run at the
+    divergence by asking the machine to stop (no exception through the scheduler): the guest is
+    left as it is, not ended by a monitor error."""
+    from vmm.lab.compare import divergence
+    from vmm.lab.compare.runs import Guest
+
+    elf = assemble(tmp_path, REDPILL.replace("    halt\n", "1:  j 1b\n"))
+    monitors = []
+    boot_monitor = divergence.boot_monitor
+    monkeypatch.setattr(divergence, "boot_monitor", lambda *a: monitors.append(boot_monitor(*a)) or monitors[-1])
+    guest = Guest(str(elf), [], 1 << 20, b"", 50_000_000)
+    found = divergence.first_divergence(guest, "trap", limit=1000)
+    assert found.count == 1 and found.what == [f"a0: bare {0:08x}, trap {PSW_U:08x}"]
+    (monitor,) = monitors
+    assert monitor.guests[0].exit is None and monitor.machine.interrupt_requested

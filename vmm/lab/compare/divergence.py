@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from isa.disasm import disassemble
 from isa.machine import ABI_NAMES, PSW_IE, PSW_U
 
+from ...machine import Stop
 from . import DEFAULT_SEARCH
 from .runs import Guest, boot_bare, boot_monitor
 
@@ -47,25 +48,28 @@ def instruction_text(word: int | None, pc: int) -> str:
     return disassemble(word, pc) if word is not None else "?"
 
 
-class _Found(Exception):
-    """Raised inside the recording run at the first divergence (ends that run)."""
-
-
 class Recorder:
     """A tracer (the machine's ``--trace`` interface) that keeps what the guest can see after each
     completed instruction: (pc, word, registers changed, psw U and IE). With ``against`` (a
     recording of the bare run) it compares instead and stops at the first difference. Keeping
     only the registers that changed keeps a million-instruction recording small; equal change
-    lists from equal starting registers mean equal registers."""
+    lists from equal starting registers mean equal registers.
 
-    def __init__(self, psw_of, limit: int, against: Recorder | None = None, label: str = ""):
+    When the recording is done (``limit`` steps kept, or the first difference found) it calls
+    ``stop`` once -- the machine's own way of ending a run (``Machine.stop``, or
+    ``Machine.request_interrupt`` under the monitor, whose scheduler then returns leaving the
+    guest as it is) -- and ignores the instructions the machine completes before it looks."""
+
+    def __init__(self, psw_of, limit: int, stop, against: Recorder | None = None, label: str = ""):
         self.psw_of = psw_of
         self.limit = limit
+        self.stop = stop
         self.steps: list[tuple] = []
         self.complete = True               # the whole run is recorded (it ended within limit)
         self.against = against
         self.label = label
         self.found: Divergence | None = None
+        self.done = False                  # recorded enough: the run is being stopped
         self.regs = [0] * 32               # the registers after the last step
         self.bare_regs = [0] * 32
         self.n = 0                         # instructions seen
@@ -77,7 +81,13 @@ class Recorder:
     def trap(self, machine, cause: int, tval: int) -> None:
         pass
 
+    def _finish(self) -> None:
+        self.done = True
+        self.stop()
+
     def instruction(self, machine, before, pc: int, word: int | None) -> None:
+        if self.done:
+            return
         now, prev = machine.regs, self.regs
         changes = ()
         if now != prev:
@@ -89,20 +99,21 @@ class Recorder:
             self.steps.append(step)
             if self.n >= self.limit:
                 self.complete = False
-                raise _Found
+                self._finish()
             return
         bare = self.against
         if n >= len(bare.steps):
             if bare.complete:
                 self.found = Divergence(n, pc, word, [(f"the bare machine stopped after {n:,} instructions; "
                                                        f"{self.label} runs on")], "")
-            raise _Found
+            self._finish()
+            return
         expected = bare.steps[n]
         for i, v in expected[2]:
             self.bare_regs[i] = v
         if step != expected:
             self.found = describe(n, expected, step, self.bare_regs, now, self.label)
-            raise _Found
+            self._finish()
 
 
 def describe(n: int, bare: tuple, other: tuple, bare_regs: list, regs: list, label: str) -> Divergence:
@@ -126,15 +137,13 @@ def describe(n: int, bare: tuple, other: tuple, bare_regs: list, regs: list, lab
 def first_divergence(guest: Guest, strategy: str, limit: int = DEFAULT_SEARCH) -> Divergence | None:
     """Run bare and under ``strategy`` instruction by instruction; where they first differ."""
     machine = boot_bare(guest, io.BytesIO())
-    bare = Recorder(lambda: machine.psw, min(limit, guest.max_instructions))
+    bare = Recorder(lambda: machine.psw, min(limit, guest.max_instructions),
+                    lambda: machine.stop(Stop("limit")))
     machine.tracer = bare
-    try:
-        machine.run(guest.max_instructions)
-    except _Found:
-        pass
+    machine.run(guest.max_instructions)
     monitor = boot_monitor(guest, strategy, io.BytesIO())
     vcpu = monitor.guests[0].vcpu
-    other = Recorder(lambda: vcpu.psw, limit, bare, strategy)
+    other = Recorder(lambda: vcpu.psw, limit, monitor.machine.request_interrupt, bare, strategy)
     monitor.machine.tracer = other
-    monitor.run()              # _Found ends the guest inside the scheduler (a monitor error)
+    monitor.run()              # returns when the guest ends or the recorder has stopped it
     return other.found
