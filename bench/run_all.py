@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-ORDER = ["asm_throughput.py", "machine_mips.py", "guestos_costs.py", "vmm_overhead.py", "strategies.py"]
+ORDER = ["asm_throughput.py", "machine_mips.py", "guestos_costs.py", "vmm_overhead.py", "strategies.py", "memory.py"]
 
 failed = 0
 for name in ORDER:
