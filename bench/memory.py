@@ -135,7 +135,8 @@ def child(spec: dict) -> dict:
     if spec["mode"] == "bare":
         machine = Machine(console_in=ConsoleInput(None), console_out=ConsoleOutput(out))
         image = load_executable(machine, spec["kernel"])
-        machine.regs[REGISTERS["a0"]] = load_modules(machine, spec["modules"], image.end)
+        if spec["modules"]:      # as vmm.machine.boot does: no modules, no boot-info table
+            machine.regs[REGISTERS["a0"]] = load_modules(machine, spec["modules"], image.end)
         machine.pc = image.entry
         if not spec["run"]:
             return {"peak": peak_kib()}
