@@ -8,9 +8,8 @@ import time
 from pathlib import Path
 
 from asm.api import assemble_files, assemble_source
-from isa.machine import REGISTERS
-from vmm.machine import ConsoleInput, ConsoleOutput, Machine, load_executable
-from vmm.machine.boot import load_modules
+from vmm.machine import ConsoleInput, ConsoleOutput, Machine
+from vmm.machine.boot import boot
 from vmm.monitor import GuestConfig, Monitor
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,9 +63,7 @@ def run_bare(kernel: Path, modules: list[Path], limit: int | None = None):
     """(seconds, console output, the machine) of one bare run."""
     out = io.BytesIO()
     machine = Machine(console_in=ConsoleInput(None), console_out=ConsoleOutput(out))
-    image = load_executable(machine, str(kernel))
-    machine.regs[REGISTERS["a0"]] = load_modules(machine, [str(p) for p in modules], image.end)
-    machine.pc = image.entry
+    boot(machine, str(kernel), [str(p) for p in modules])
     started = time.perf_counter()
     machine.run(limit)
     return time.perf_counter() - started, out.getvalue(), machine

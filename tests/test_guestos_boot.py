@@ -2,6 +2,7 @@
 segments and the boot-info table in RAM; checked against llvm-readelf's view of the same files."""
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import struct
@@ -13,8 +14,10 @@ from guestos_run import boot, build_all
 from isa import PREDEFINED_VALUES as SYM
 from isa.boot import BOOTINFO_MAGIC
 from isa.machine import PAGE_SIZE
-from vmm.machine import LoadError, Machine, load_executable
+from vmm.machine import ConsoleInput, ConsoleOutput, LoadError, Machine, load_executable
+from vmm.machine.boot import boot as boot_image
 from vmm.machine.boot import load_modules
+from vmm.monitor import GuestConfig, Monitor
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +106,26 @@ def test_load_modules_raises_load_error_when_ram_is_short(built):
     kernel = load_executable(machine, str(built.kernel))
     with pytest.raises(LoadError, match="--mem"):
         load_modules(machine, [str(built["primes"])] * 8, kernel.end)
+
+
+def test_one_boot_path_for_the_bare_machine_and_a_guest(built):
+    """``boot``: the image at its entry point; a0 and the table only when there are modules; the
+    same bytes in a guest's physical memory as in the bare machine's RAM."""
+    bare = Machine(1 << 20)
+    image = boot_image(bare, str(built.kernel))
+    assert bare.pc == image.entry and bare.regs[10] == 0
+    assert word(bare, image.end) == 0                   # no table without modules
+    with_modules = Machine(1 << 20)
+    boot_image(with_modules, str(built.kernel), [str(built["hello"])])
+    table = with_modules.regs[10]
+    assert table and word(with_modules, table + SYM["BI_MAGIC"]) == BOOTINFO_MAGIC
+    monitor = Monitor([GuestConfig(str(built.kernel), [str(built["hello"])], 1 << 20)],
+                      [(ConsoleInput(None), ConsoleOutput(io.BytesIO()))])
+    monitor.boot()
+    guest = monitor.guests[0]
+    assert (guest.vcpu.pc, guest.vcpu.regs[10]) == (with_modules.pc, table)
+    host = monitor.machine.mem
+    for addr in range(0, with_modules.mem.size, PAGE_SIZE):
+        hppn = guest.mmap.pages.get(addr // PAGE_SIZE)
+        page = host.read(hppn * PAGE_SIZE, PAGE_SIZE) if hppn is not None else bytes(PAGE_SIZE)
+        assert page == with_modules.mem.read(addr, PAGE_SIZE), hex(addr)

@@ -103,7 +103,7 @@ def test_an_elf_that_does_not_fit_in_ram(tmp_path):
 
 def test_bad_options_are_usage_errors(tmp_path):
     elf = build(tmp_path, ".text\n.globl _start\n_start:\n    halt\n")
-    for args in (["--mem", "lots"], ["--mem", "1000"], ["--base", "zz"]):
+    for args in (["--mem", "lots"], ["--mem", "1000"], ["--base", "zz"], ["--syscalls", "linux", "--module", elf]):
         done = toyvm("run", *args, elf)
         assert done.returncode == 2 and b"Traceback" not in done.stderr
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from asm.api import assemble_source
-from isa.machine import DEFAULT_RAM_SIZE, REGISTERS
-from vmm.machine import EXIT_LIMIT, ConsoleInput, ConsoleOutput, Machine, load_executable
-from vmm.machine.boot import load_modules
+from isa.machine import DEFAULT_RAM_SIZE
+from vmm.machine import EXIT_LIMIT, ConsoleInput, ConsoleOutput, Machine
+from vmm.machine.boot import boot
 from vmm.monitor import GuestConfig, Monitor
 from vmm.monitor.strategies import STRATEGY_NAMES
 
@@ -77,10 +77,7 @@ def run_bare(elf: Path, modules=(), mem: int = DEFAULT_RAM_SIZE, stdin: bytes = 
              limit: int = LIMIT, **options) -> Outcome:
     out = io.BytesIO()
     m = Machine(mem, console_in=ConsoleInput.from_bytes(stdin), console_out=ConsoleOutput(out), **options)
-    image = load_executable(m, str(elf))
-    m.pc = image.entry
-    if modules:
-        m.regs[REGISTERS["a0"]] = load_modules(m, [str(p) for p in modules], image.end)
+    boot(m, str(elf), [str(p) for p in modules])
     stop = m.run(limit)
     state = {name: getattr(m, name) for name in SPECIAL}
     state["regs"] = list(m.regs)

@@ -6,12 +6,12 @@ import sys
 
 import click
 
-from isa.machine import DEFAULT_RAM_SIZE, REGISTERS
+from isa.machine import DEFAULT_RAM_SIZE
 from isa.privileged import DEFAULT_REPEAT_LIMIT
 
 from ..machine import (EXIT_LIMIT, EXIT_LOAD_ERROR, ConsoleOutput, Image, LinuxSyscalls, LoadError, Machine,
                        Stop, Tracer, crash_report, load_executable)
-from ..machine.boot import load_modules
+from ..machine.boot import boot
 from ..machine.devices import ConsoleClosed
 from .host import (EXIT_INTERNAL, EXIT_INTERRUPTED, AddressType, ClosedStream, SizeType, console_input,
                    ctrl_c_interrupts, output_failed, stdout_bytes)
@@ -60,30 +60,27 @@ def run(program, trace, trace_file, stats, max_instructions, repeat_limit, input
                              bare_options=bare_options, **vmm))
     if program is None:
         raise click.UsageError("Missing argument 'PROGRAM'.")
+    if modules and syscalls == "linux":
+        raise click.UsageError("--module gives a kernel its programs; --syscalls linux runs a user program")
     machine = build_machine(mem, hw_assist, input_path, repeat_limit)
-    image = load_program(machine, program, base, syscalls)
-    if modules:
-        try:
-            machine.regs[REGISTERS["a0"]] = load_modules(machine, list(modules), image.end)
-        except LoadError as e:
-            click.echo(f"toyvm: error: {e}", err=True)
-            sys.exit(EXIT_LOAD_ERROR)
+    load_program(machine, program, base, syscalls, modules)
     sys.exit(run_machine(machine, trace or trace_file, trace_file, stats, max_instructions))
 
 
-def load_program(machine: Machine, program: str, base: int | None, syscalls: str | None) -> Image:
-    """The load step: the executable into RAM and the machine ready at its entry point (with
-    --syscalls linux, as a user process). An executable that does not load ends the command."""
+def load_program(machine: Machine, program: str, base: int | None, syscalls: str | None,
+                 modules=()) -> Image:
+    """The load step: the kernel booted with its modules (vmm/machine/boot.py, docs/boot.md), or
+    with --syscalls linux the executable as a user process, the machine ready at its entry point.
+    An executable or module that does not load ends the command."""
     try:
-        image = load_executable(machine, program, base, use_vaddr=syscalls == "linux")
+        if syscalls != "linux":
+            return boot(machine, program, modules, base=base)
+        image = load_executable(machine, program, base, use_vaddr=True)
     except LoadError as e:
         click.echo(f"toyvm: error: {e}", err=True)
         sys.exit(EXIT_LOAD_ERROR)
-    if syscalls == "linux":
-        LinuxSyscalls(machine, image, stderr=sys.stderr.buffer if sys.stderr is not None
-                      else ClosedStream("standard error"))
-    else:
-        machine.pc = image.entry
+    LinuxSyscalls(machine, image, stderr=sys.stderr.buffer if sys.stderr is not None
+                  else ClosedStream("standard error"))
     return image
 
 

@@ -4,12 +4,12 @@ the other shadow; a pmar write or flush discards cached translations)."""
 from __future__ import annotations
 
 from isa.machine import (PAGE_SHIFT, PMAR_ON, PMAR_ROOT_MASK, PSW_U, PSW_WRITABLE, PTE_ADDR_MASK, PTE_V,
-                         REGISTERS, SR_NAMES, SR_NUMBERS)
+                         SR_NAMES, SR_NUMBERS)
 from isa.privileged import (EXEC, FAULT_OF_ACCESS, ProgressWatch, WalkFault, leaf_allows, translate, walk,
                             write_pmar_value)
 
-from ..machine import ConsoleInput, ConsoleOutput, Devices, Stop, crash_report, load_executable
-from ..machine.boot import load_modules
+from ..machine import ConsoleInput, ConsoleOutput, Devices, Stop, crash_report
+from ..machine.boot import boot
 from .allocator import HostAllocator
 from .config import GuestConfig
 from .machine_map import GuestPhysicalMemory, MachineMap
@@ -18,7 +18,6 @@ from .stats import GuestStats
 from .strategies.base import TrapAndEmulate
 from .vcpu import VirtualCPU
 
-A0 = REGISTERS["a0"]
 SR_PSW = SR_NUMBERS["psw"]
 
 
@@ -43,13 +42,9 @@ class Guest:
 
     def boot(self) -> None:
         """Load the image (and modules, with the boot-info table's address in a0) into
-        guest-physical memory and reset the virtual CPU at the entry point, as the bare machine's
-        ``toyvm run IMAGE --module ...`` does. LoadError when it does not fit."""
-        memory = GuestPhysicalMemory(self.mmap)
-        image = load_executable(memory, self.config.image)
-        self.vcpu.pc = image.entry
-        if self.config.modules:
-            self.vcpu.regs[A0] = load_modules(memory, self.config.modules, image.end)
+        guest-physical memory and reset the virtual CPU at the entry point, with the bare
+        machine's ``boot`` (``toyvm run IMAGE --module ...``). LoadError when it does not fit."""
+        boot(GuestPhysicalMemory(self.mmap), self.config.image, self.config.modules, cpu=self.vcpu)
 
     # --- the guest's memory as the guest sees it ----------------------------------------------------
     def read_word(self, gpa: int) -> int:

@@ -10,10 +10,8 @@ import io
 import time
 from dataclasses import dataclass, field
 
-from isa.machine import REGISTERS
-
-from ...machine import ConsoleInput, ConsoleOutput, Machine, load_executable
-from ...machine.boot import load_modules
+from ...machine import ConsoleInput, ConsoleOutput, Machine
+from ...machine.boot import boot
 from ...monitor.config import GuestConfig
 from ...monitor.monitor import Monitor
 
@@ -65,10 +63,7 @@ def load_guest(image: str, modules, mem: int, input_path: str | None, max_instru
 def boot_bare(guest: Guest, out: io.BytesIO) -> Machine:
     machine = Machine(guest.mem, console_in=ConsoleInput.from_bytes(guest.input),
                       console_out=ConsoleOutput(out))
-    image = load_executable(machine, guest.image)
-    machine.pc = image.entry
-    if guest.modules:
-        machine.regs[REGISTERS["a0"]] = load_modules(machine, guest.modules, image.end)
+    boot(machine, guest.image, guest.modules)
     return machine
 
 
