@@ -22,12 +22,12 @@ test: setup
 
 # Each program is one .s file under programs/ (toyasm, linked at 0x10000), or one .c file built
 # with clang/ld.lld against the tiny runtime in programs/runtime/ when clang is installed.
-# The kernel is every .s under guestos/, boot.s first (it starts the text and the data), linked at
-# KERNBASE + its load address so that the kernel's direct map of RAM contains it (docs/boot.md).
+# How the kernel is built -- its sources in link order (GUESTOS_SOURCES) and its layout
+# (GUESTOS_LAYOUT) -- is said once, in guestos/build.mk, which bench/ and tests/ read too.
 PROGRAM_SRCS := $(wildcard programs/*.s)
 PROGRAM_ELFS := $(patsubst programs/%.s,$(BUILD)/programs/%.elf,$(PROGRAM_SRCS))
-GUESTOS_SRCS := guestos/boot.s $(filter-out guestos/boot.s,$(sort $(wildcard guestos/*.s)))
-GUESTOS_LAYOUT := --text-base 0x80010000 --phys-base 0x10000
+include guestos/build.mk
+GUESTOS_SRCS := $(addprefix guestos/,$(GUESTOS_SOURCES))
 CLANG := $(if $(shell command -v ld.lld 2>/dev/null),$(shell command -v clang 2>/dev/null))
 C_ELFS := $(if $(CLANG),$(patsubst programs/%.c,$(BUILD)/programs/%.elf,$(wildcard programs/*.c)))
 C_RUNTIME := programs/runtime/crt0.s programs/runtime/syscalls.s programs/runtime/lib.c
@@ -61,7 +61,7 @@ $(KERNEL_PARA_ELFS): $(BUILD)/programs/%-para.elf: programs/kernels/%.s $(STAMP)
 	@mkdir -p $(dir $@)
 	$(TOYASM) build --defsym PARAVIRT=1 $< -o $@
 
-$(BUILD)/guestos.elf: $(GUESTOS_SRCS) $(wildcard guestos/*.inc) $(STAMP)
+$(BUILD)/guestos.elf: $(GUESTOS_SRCS) $(wildcard guestos/*.inc) guestos/build.mk $(STAMP)
 	@mkdir -p $(dir $@)
 	$(TOYASM) build $(GUESTOS_LAYOUT) $(GUESTOS_SRCS) -o $@
 
@@ -70,7 +70,7 @@ $(BUILD)/guestos.elf: $(GUESTOS_SRCS) $(wildcard guestos/*.inc) $(STAMP)
 .PHONY: guestos-para
 guestos-para: $(BUILD)/guestos-para.elf
 
-$(BUILD)/guestos-para.elf: $(GUESTOS_SRCS) $(wildcard guestos/*.inc) $(STAMP)
+$(BUILD)/guestos-para.elf: $(GUESTOS_SRCS) $(wildcard guestos/*.inc) guestos/build.mk $(STAMP)
 	@mkdir -p $(dir $@)
 	$(TOYASM) build --defsym PARAVIRT=1 $(GUESTOS_LAYOUT) $(GUESTOS_SRCS) -o $@
 

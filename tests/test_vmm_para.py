@@ -14,8 +14,7 @@ import re
 
 import pytest
 
-from asm.api import assemble_files
-from guestos_run import EXIT_PANIC, GUESTOS, KERNEL_LAYOUT, boot, build_all
+from guestos_run import EXIT_PANIC, assemble_kernel, boot, build_all
 from isa import decode
 
 INPUT = b"one line\nand no newline at the end"
@@ -26,9 +25,8 @@ NOT_PARA = "guestos-para: hypercall trapped (VIRTUALIZATION_TRAP): this kernel i
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     built = build_all(tmp_path_factory.mktemp("guestos-para"))
-    sources = [GUESTOS / "boot.s"] + sorted(set(GUESTOS.glob("*.s")) - {GUESTOS / "boot.s"})
-    built.para_exe = assemble_files([str(s) for s in sources], defsyms={"PARAVIRT": 1}, **KERNEL_LAYOUT)
-    built.plain_exe = assemble_files([str(s) for s in sources], **KERNEL_LAYOUT)
+    built.para_exe = assemble_kernel(defsyms={"PARAVIRT": 1})
+    built.plain_exe = assemble_kernel()
     built.para = built.dir / "guestos-para.elf"
     built.para.write_bytes(built.para_exe.to_elf())
     assert built.plain_exe.to_elf() == built.kernel.read_bytes()    # PARAVIRT undefined: unchanged
