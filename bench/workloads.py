@@ -28,11 +28,8 @@ LOOP = """
 2:"""
 GETPID = "    li a7, SYS_GETPID\n    ecall"
 YIELD = "    li a7, SYS_SCHED_YIELD\n    ecall"
-# One new stack page per iteration (t0 walks down from sp): a demand-zero page fault each.
-STACK_PAGE = "    li t1, 4096\n    sub t0, t0, t1\n    sw zero, 0(t0)"
-STACK_START = "    mv t0, sp\n"
-# The same on the heap, which may grow further: HEAP_START({pages}) sets the break that far above
-# the heap's start and points t0 there.
+# One new heap page per iteration (t0 walks up): a demand-zero page fault each. HEAP_START({pages})
+# sets the break that far above the heap's start and points t0 there.
 HEAP_PAGE = "    sw zero, 0(t0)\n    li t1, 4096\n    add t0, t0, t1"
 HEAP_START = """    li a0, 0
     li a7, SYS_BRK

@@ -54,7 +54,6 @@ class HostAllocator:
         self._monitor_pools = [Pool(i * shadow_frames, shadow_frames) for i in range(len(quotas))]
         self._guest_pool = Pool(monitor_pages, guest_pages)
         self.guest_accounts = [Account(f"guest{i + 1}", q >> PAGE_SHIFT) for i, q in enumerate(quotas)]
-        self.shadow_accounts = [Account(f"guest{i + 1} shadows", shadow_frames) for i in range(len(quotas))]
 
     def guest_page(self, guest: int) -> int:
         """A fresh (zero) host page for guest number ``guest`` (0-based), within its quota."""
@@ -69,12 +68,8 @@ class HostAllocator:
 
     def shadow_frame(self, guest: int) -> int | None:
         """A zero monitor frame for one of the guest's shadow maps, or None when its budget is spent."""
-        ppn = self._monitor_pools[guest].take()
-        if ppn is not None:
-            self.shadow_accounts[guest].used += 1
-        return ppn
+        return self._monitor_pools[guest].take()
 
     def release_shadow_frame(self, guest: int, ppn: int) -> None:
         """Give back a frame the caller has zeroed."""
         self._monitor_pools[guest].give_back(ppn)
-        self.shadow_accounts[guest].used -= 1

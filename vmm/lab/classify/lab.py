@@ -80,7 +80,7 @@ class _TrapRecorder:
 
     def on_trap(self, machine: Machine, cause: int, tval: int) -> None:
         self.cause = cause
-        machine.stop(Stop("exit", message="the lab stops at the trap"))
+        machine.stop(Stop("exit"))
 
 
 def _observe(m: Machine, layout: Layout, halted: bool = False) -> dict[str, int]:

@@ -10,7 +10,7 @@ import io
 import time
 from dataclasses import dataclass, field
 
-from ...machine import ConsoleInput, ConsoleOutput, Machine
+from ...machine import EXIT_LIMIT, ConsoleInput, ConsoleOutput, Machine
 from ...machine.boot import boot
 from ...monitor.config import GuestConfig
 from ...monitor.monitor import Monitor
@@ -41,7 +41,6 @@ class Run:
     seconds: float = 0.0
     entries: dict[str, int] = field(default_factory=dict)   # monitor entries by reason
     emulated: int = 0
-    message: str = ""                   # the crash report, if any
     other_image: bool = False           # ran another build of the kernel (para): its instructions differ
 
     def same_as(self, bare: Run) -> bool:
@@ -81,8 +80,8 @@ def run_bare(guest: Guest) -> Run:
     started = time.perf_counter()
     stop = machine.run(guest.max_instructions)
     seconds = time.perf_counter() - started
-    return Run("bare", out.getvalue(), stop.exit_status if stop.kind != "limit" else 124, stop.kind,
-               machine.count, seconds, message=stop.message)
+    return Run("bare", out.getvalue(), stop.exit_status if stop.kind != "limit" else EXIT_LIMIT, stop.kind,
+               machine.count, seconds)
 
 
 def run_strategy(guest: Guest, strategy: str) -> Run:
@@ -104,4 +103,4 @@ def run_strategy(guest: Guest, strategy: str) -> Run:
         "total": s.entries,
     }
     return Run(strategy, out.getvalue(), stop.exit_status, stop.kind, sum(s.instructions), seconds,
-               entries, s.emulated, stop.message, guest.image_for(strategy) != guest.image)
+               entries, s.emulated, guest.image_for(strategy) != guest.image)
