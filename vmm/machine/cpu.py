@@ -38,7 +38,7 @@ from isa.semantics import HELPERS
 
 from .codecache import CodeCache
 from .devices import RX_IRQ, ConsoleInput, ConsoleOutput, Devices
-from .errors import EXIT_CRASH, Stop, crash_report
+from .errors import EXIT_CRASH, EXIT_LIMIT, Stop, crash_report
 from .memory import PhysicalMemory
 from .memory_paths import MemoryPaths
 from .mmu import EXEC, MMU, TranslationFault
@@ -326,7 +326,7 @@ class Machine(MemoryPaths):
             return
         count = self.count
         if self._stop_at is not None and count >= self._stop_at:
-            self.stopped = Stop("limit", 0)
+            self.stopped = Stop("limit", EXIT_LIMIT)   # status as the monitor and toyvm run give it
             return
         if dev.timer_deadline is not None and count >= dev.timer_deadline:
             dev.timer_tick(count)

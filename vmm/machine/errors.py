@@ -22,7 +22,8 @@ class Stop:
 
     kind: ``power_off`` (POWER_OFF written; status = the value), ``halt`` (``halt`` in kernel
     mode; status 0), ``exit`` (a monitor ended the program, e.g. the Linux exit syscall),
-    ``limit`` (the run's instruction bound was reached; the machine can be run further),
+    ``limit`` (the run's instruction bound was reached; status EXIT_LIMIT, 124, on the bare
+    machine and under the monitor alike; the machine can be run further),
     ``crash`` (a trap with no working handler, or a fault the monitor treats as fatal),
     ``interrupted`` (``request_interrupt``: the user pressed Ctrl-C; the machine can run on).
     Under the monitor a machine run also ends with ``guest`` (the current guest finished) and
