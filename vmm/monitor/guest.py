@@ -33,7 +33,8 @@ class Guest:
         self.vcpu = VirtualCPU(self.stats.instructions)
         self.mmap = MachineMap(machine, allocator, index, config.mem)
         self.strategy = strategy(self)
-        self.shadows = Shadows(machine, allocator, self.mmap, index, self.stats, shadow_cache,
+        shadows = getattr(strategy, "shadows_class", Shadows)    # a lab's own (strategies/plugin.py)
+        self.shadows = shadows(machine, allocator, self.mmap, index, self.stats, shadow_cache,
                                self.strategy.leaf_flags, self.read_word)
         self.progress = ProgressWatch(config.repeat_limit)
         self.devices = Devices(console_in, console_out)

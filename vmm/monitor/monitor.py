@@ -10,7 +10,7 @@ from .dispatch import Dispatcher
 from .config import GuestConfig
 from .guest import Guest
 from .scheduler import DEFAULT_SLICE, Scheduler
-from .strategies import STRATEGIES
+from .strategies.plugin import load_strategy
 
 DEFAULT_SHADOW_FRAMES = 256       # monitor frames per guest for its shadow maps (1 MiB)
 
@@ -18,12 +18,13 @@ DEFAULT_SHADOW_FRAMES = 256       # monitor frames per guest for its shadow maps
 class Monitor:
     def __init__(self, configs: list[GuestConfig], consoles: list[tuple[ConsoleInput, ConsoleOutput]], *,
                  slice_instructions: int = DEFAULT_SLICE, shadow_cache: bool = True,
-                 shadow_frames: int = DEFAULT_SHADOW_FRAMES, strategy: str = "trap"):
-        self.strategy = STRATEGIES[strategy]
+                 shadow_frames: int = DEFAULT_SHADOW_FRAMES, strategy: str | type = "trap"):
+        # a name, FILE.py:CLASS or a class (strategies/plugin.py), with its dispatcher and shadows
+        self.strategy = load_strategy(strategy)
         self.allocator = HostAllocator([c.mem for c in configs], shadow_frames)
         self.machine = Machine(self.allocator.size, hw_assist=self.strategy.hw_assist, console_in=ConsoleInput(None),
                                console_out=ConsoleOutput(io.BytesIO()))
-        self.dispatcher = Dispatcher(self.machine)
+        self.dispatcher = getattr(self.strategy, "dispatcher_class", Dispatcher)(self.machine)
         self.machine.monitor = self.dispatcher
         self.guests = [Guest(i, config, self.machine, self.allocator, cin, cout, shadow_cache,
                              self.strategy)
