@@ -75,11 +75,11 @@ def test_guest_output_files_and_exit_status_through_the_command_line(built, tmp_
                                 "--guest-output", str(out)],
                        capture_output=True, timeout=120, cwd=ROOT, stdin=subprocess.DEVNULL)
     assert r.stdout == b""
-    assert (out / "guest1.out").read_bytes() == b"Hello, world!\n"
+    assert (out / "guestos-1.out").read_bytes() == b"Hello, world!\n"
     snoop = built.symbols["snoop"]
-    assert (out / "guest2.out").read_text().splitlines()[-1] == kill_line(
+    assert (out / "guestos-2.out").read_text().splitlines()[-1] == kill_line(
         1, "snoop", "PAGE_FAULT_LOAD", snoop["bad_load"], 0x80010000)
-    assert (out / "guest3.out").read_text().splitlines() == primes_lines()
+    assert (out / "guestos-3.out").read_text().splitlines() == primes_lines()
     assert r.returncode == 0b010              # guest 2's kernel powered off with status 1
     assert "guest2" in r.stderr.decode() and "Traceback" not in r.stderr.decode()
 

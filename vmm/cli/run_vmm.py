@@ -3,9 +3,13 @@
     toyvm run --vmm IMAGE [--module M ...] [--mem 2M] [--input F]       one guest
     toyvm run --vmm --guest "IMAGE --module M --mem 2M --input F" ...   several (--guest repeats)
     toyvm run --vmm vms.toml                                            guests described in a file
-    --guest-output DIR    each guest's console output in DIR/guest1.out, DIR/guest2.out, ...
+    --guest-output DIR    each guest's console output in DIR/NAME.out (NAME: the guest's --name, else
+                          its image's file name without extension; guests that would share a file
+                          get NAME-K.out, K the guest's number)
+    --results FILE        how each guest ended (name, image, how, status, instructions, statistics) as JSON
     --stats               the trap panel, per guest (stderr)
-    --strategy S          trap (default), bt, hw or para: how rdpsw/wrpsw are handled (monitor/strategies/)
+    --strategy S          trap (default), bt, hw or para: how rdpsw/wrpsw are handled (monitor/strategies/),
+                          or FILE.py:CLASS, a strategy of one's own (strategies/plugin.py, docs/api.md)
     --dump-maps           each guest's machine map and shadow maps at the end (stderr)
 
 With one guest and no --guest-output its console is the terminal, byte for byte as on the bare
@@ -14,7 +18,7 @@ with the guest's name (a line longer than MAX_LINE = 4096 bytes goes out in piec
 a prefixed line of its own); a guest's input is the --input of its own --guest string or table
 (none: no input).
 
-vms.toml: an array of tables ``[[guest]]`` with ``image``, and optionally ``modules`` (a list),
+vms.toml: an array of tables ``[[guest]]`` with ``image``, and optionally ``name``, ``modules`` (a list),
 ``mem`` ("2M" or a number of bytes), ``input``, ``max_instructions``; paths are relative to the
 file. A top-level ``slice`` sets the time slice (instructions), ``strategy`` the --strategy.
 ``--max-instructions`` applies to every guest that does not set its own. Every key and value is
@@ -24,7 +28,8 @@ file, the guest and the key).
 Exit status: with one guest, exactly the bare machine's (its POWER_OFF value, 0 after halt, 124
 past --max-instructions, 125 when it crashed). With several: 0 when every guest halted cleanly
 (``halt``, or POWER_OFF with 0); otherwise bit k-1 is set for each guest k (k <= 7) that did not,
-and bit 7 when any guest after the seventh did not. Also 1 when an image does not load, 2 for
+and bit 7 when any guest after the seventh did not. The mask is a summary: a line per guest on
+stderr says how it ended with its own status, and --results writes them all as JSON. Also 1 when an image does not load, 2 for
 bad options, 70 on an internal error, and as on the bare machine (vmm/cli/run_bare.py): 130 after Ctrl-C
 (every guest's state -- a crash report of the ones still running, how the others ended -- and
 the --stats panel are printed first), 141 when the reader of the console output went away (the
@@ -65,13 +70,18 @@ def vmm_options(command):
                      help="Add a guest (implies --vmm, repeatable): an image and its own --module, "
                           "--mem, --input, --max-instructions."),
         click.option("--guest-output", type=click.Path(file_okay=False),
-                     help="Write guest k's console output to DIR/guestk.out."),
+                     help="Write each guest's console output to DIR/NAME.out (its --name, else its image's "
+                          "name; NAME-K.out for guests that would share a file)."),
+        click.option("--results", "results_path", type=click.Path(dir_okay=False),
+                     help="Write how each guest ended (name, image, how, status, instructions, statistics) "
+                          "to this file as JSON."),
         click.option("--slice", "slice_instructions", type=click.IntRange(min=1),
                      help=f"Time slice per guest, in instructions (default {DEFAULT_SLICE})."),
-        click.option("--strategy", type=click.Choice(STRATEGY_NAMES),
+        click.option("--strategy", type=StrategyType(),
                      help="How the monitor handles the sensitive-unprivileged rdpsw/wrpsw: trap (pure "
                           "trap-and-emulate, the default: they misbehave), bt (binary translation), hw "
-                          "(hardware assist), para (paravirtual guests' hypercalls)."),
+                          "(hardware assist), para (paravirtual guests' hypercalls); or FILE.py:CLASS, "
+                          "a strategy class of one's own (docs/api.md)."),
         click.option("--dump-maps", is_flag=True,
                      help="Print each guest's machine map and shadow maps at the end (stderr)."),
     ]):
@@ -79,12 +89,31 @@ def vmm_options(command):
     return command
 
 
+class StrategyType(click.ParamType):
+    """A strategy's name, or FILE.py:CLASS loaded from the user's file (a usage error says why
+    it does not load)."""
+    name = "strategy"
+
+    def get_metavar(self, param, *args):
+        return "[" + "|".join(STRATEGY_NAMES) + "|FILE.py:CLASS]"
+
+    def convert(self, value, param, ctx):
+        if not isinstance(value, str) or value in STRATEGY_NAMES:
+            return value
+        from ..monitor.strategies.plugin import load_strategy
+        try:
+            return load_strategy(value)
+        except ValueError as e:
+            self.fail(str(e), param, ctx)
+
+
 def wants_monitor(options: dict) -> bool:
     return bool(options["vmm"] or options["guests"] or options["strategy"])
 
 
 def run_monitor(program: str | None, *, modules, mem, input_path, max_instructions, repeat_limit, stats,
-                bare_options: dict, vmm, guests, guest_output, slice_instructions, strategy, dump_maps) -> int:
+                bare_options: dict, vmm, guests, guest_output, results_path, slice_instructions, strategy,
+                dump_maps) -> int:
     """``toyvm run --vmm ...`` from its parsed options; the exit status."""
     for name, value in bare_options.items():
         if value:
@@ -105,6 +134,10 @@ def run_monitor(program: str | None, *, modules, mem, input_path, max_instructio
         config.repeat_limit = repeat_limit
     if not configs:
         raise click.UsageError("--vmm needs a guest: PROGRAM, --guest or a vms.toml file")
+    names = [config.name or f"guest{i + 1}" for i, config in enumerate(configs)]
+    if len(set(names)) != len(names):
+        duplicate = next(n for n in names if names.count(n) > 1)
+        raise click.UsageError(f"two guests are named {duplicate!r}: each --name must be different")
     consoles, closers = guest_consoles(configs, guest_output, stdin_allowed=program is not None
                                        and not program.endswith(".toml") and not guests)
     outputs = [out for _, out in consoles]
@@ -140,6 +173,8 @@ def run_monitor(program: str | None, *, modules, mem, input_path, max_instructio
         return EXIT_INTERRUPTED
     _epilogue(monitor, stats, dump_maps)
     status = report_ends(monitor, stops)
+    if results_path is not None:
+        write_results(results_path, monitor, stops, status, guest_output)
     failed = next((out.error for out in outputs if out.error is not None), None)
     # the output went away after the last write (seen at a flush): the run is over, its output lost
     return status if failed is None else output_failed(failed)
@@ -167,8 +202,8 @@ def _epilogue(monitor, stats: bool, dump_maps: bool) -> None:
 
 
 def _how(stop: Stop) -> str:
-    return {"halt": "halted", "power_off": f"powered off with status {stop.exit_status}",
-            "crash": "crashed", "limit": "ran out of instructions"}.get(stop.kind, stop.kind)
+    from ..session.result import how
+    return how(stop.kind, stop.exit_status)
 
 
 def report_interrupted(monitor) -> None:
@@ -198,22 +233,58 @@ def report_ends(monitor, stops: list[Stop]) -> int:
     status = 0
     for i, (guest, stop) in enumerate(zip(monitor.guests, stops)):
         clean = stop.kind in ("halt", "power_off") and stop.exit_status == 0
-        click.echo(f"toyvm: {guest.name} ({guest.config.image}): {_how(stop)}", err=True)
+        click.echo(f"toyvm: {guest.config.name or guest.name} ({guest.config.image}): {_how(stop)}", err=True)
         if not clean:
             status |= 1 << min(i, 7)
     return status
 
 
+def write_results(path: str, monitor, stops: list[Stop], status: int, output_dir: str | None) -> None:
+    """--results: the run's exit status and, per guest, how it ended (vmm/session/result.py's
+    GuestResult without the output, which is on the console or in its --guest-output file)."""
+    from ..session.result import GuestResult
+    from ..session.stats import guest_stats
+
+    files = output_names([guest.config for guest in monitor.guests])
+    guests = []
+    for guest, stop, file in zip(monitor.guests, stops, files):
+        result = GuestResult(guest.config.name or guest.name, Path(guest.config.image).stem, b"", stop.kind,
+                             stop.exit_status, stop.message, guest.vcpu.count, guest_stats(guest))
+        entry = result.to_dict(output=False)
+        entry["image_file"] = guest.config.image
+        if output_dir is not None:
+            entry["output_file"] = os.path.join(output_dir, file)
+        guests.append(entry)
+    try:
+        with open(path, "w") as f:
+            json.dump({"status": status, "strategy": monitor.strategy.name, "guests": guests}, f, indent=2)
+            f.write("\n")
+    except OSError as e:
+        raise click.BadParameter(f"{path}: {e.strerror}", param_hint="--results") from None
+
+
+def output_names(configs: list[GuestConfig]) -> list[str]:
+    """Each guest's --guest-output file: NAME.out, NAME its --name or its image's name without
+    extension; guests that would share a name get NAME-K.out (K: the guest's number)."""
+    names = [config.name or Path(config.image).stem or f"guest{i + 1}" for i, config in enumerate(configs)]
+    return [f"{name}-{i + 1}.out" if names.count(name) > 1 else f"{name}.out" for i, name in enumerate(names)]
+
+
 def parse_guest(spec: str) -> GuestConfig:
-    """``--guest "IMAGE --module M --mem 2M --input F --max-instructions N"``."""
+    """``--guest "IMAGE --module M --mem 2M --input F --max-instructions N --name NAME"``."""
     @click.command(add_help_option=False)
     @click.argument("image", type=click.Path(dir_okay=False))
     @click.option("--module", "modules", multiple=True, type=click.Path(dir_okay=False))
     @click.option("--mem", type=SizeType(), default=DEFAULT_RAM_SIZE)
     @click.option("--input", "input_path", type=click.Path(dir_okay=False))
     @click.option("--max-instructions", type=click.IntRange(min=0))
-    def guest(image, modules, mem, input_path, max_instructions):
-        return GuestConfig(image, list(modules), mem, input_path, max_instructions)
+    @click.option("--name")
+    def guest(image, modules, mem, input_path, max_instructions, name):
+        if name is not None:
+            why = _bad_name(name)
+            if why:
+                raise click.BadParameter(f"--name {why}")
+        return GuestConfig(image, list(modules), mem, input_path, max_instructions, name=name)
 
     try:
         args = shlex.split(spec)
@@ -224,7 +295,7 @@ def parse_guest(spec: str) -> GuestConfig:
 
 
 TOP_KEYS = ("guest", "slice", "strategy")
-GUEST_KEYS = ("image", "modules", "mem", "input", "max_instructions")
+GUEST_KEYS = ("image", "name", "modules", "mem", "input", "max_instructions")
 MAX_MEM = 0xF0000000            # RAM ends below the device page (SPEC)
 
 
@@ -281,7 +352,14 @@ def read_vms_toml(path: str) -> tuple[list[GuestConfig], dict]:
         limit = None
         if "max_instructions" in entry:
             limit = _count(entry["max_instructions"], 0, lambda why: fail(where, f"max_instructions {why}"))
-        configs.append(GuestConfig(str(base / image), [str(base / m) for m in modules], mem, input_path, limit))
+        name = None
+        if "name" in entry:
+            name = entry["name"]
+            why = _bad_name(name)
+            if why:
+                fail(where, f"name {why}")
+        configs.append(GuestConfig(str(base / image), [str(base / m) for m in modules], mem, input_path, limit,
+                                   name=name))
     return configs, settings
 
 
@@ -300,6 +378,15 @@ def _count(value, least: int, fail) -> int:
     if value < least:
         fail(f"must be at least {least}, not {value}")
     return value
+
+
+def _bad_name(value) -> str | None:
+    """Why ``value`` cannot name a guest (it names its --guest-output file), or None."""
+    if not isinstance(value, str):
+        return f"must be a name in quotes, not {_show(value)}"
+    if not value or value in (".", "..") or any(c in value for c in "/\\\0") or not value.isprintable():
+        return f"must be a name without /, \\ or control characters, not {_show(value)}"
+    return None
 
 
 def _file(value, fail) -> str:
@@ -373,6 +460,7 @@ class PrefixedLines:
 def guest_consoles(configs: list[GuestConfig], output_dir: str | None, stdin_allowed: bool):
     """Each guest's (input, output), and what to close at the end."""
     consoles, closers = [], []
+    files = output_names(configs)
     try:
         if output_dir is not None:
             os.makedirs(output_dir, exist_ok=True)
@@ -384,7 +472,7 @@ def guest_consoles(configs: list[GuestConfig], output_dir: str | None, stdin_all
         else:
             cin = ConsoleInput(None)
         if output_dir is not None:
-            name = os.path.join(output_dir, f"guest{i + 1}.out")
+            name = os.path.join(output_dir, files[i])
             try:
                 stream = open(name, "wb")
             except OSError as e:
@@ -393,7 +481,7 @@ def guest_consoles(configs: list[GuestConfig], output_dir: str | None, stdin_all
         elif len(configs) == 1:
             stream = stdout_bytes()
         else:
-            stream = PrefixedLines(f"guest{i + 1}", stdout_bytes())
+            stream = PrefixedLines(config.name or f"guest{i + 1}", stdout_bytes())
             closers.append(stream.close)
         out = ConsoleOutput(stream)
         closers.insert(0, out.flush)

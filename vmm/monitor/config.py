@@ -17,3 +17,4 @@ class GuestConfig:
     input: str | None = None              # console input file (None: see the CLI)
     max_instructions: int | None = None
     repeat_limit: int = DEFAULT_REPEAT_LIMIT   # the no-progress rule (isa/privileged.py)
+    name: str | None = None               # what reports and --guest-output call it (None: guestK)
