@@ -37,6 +37,7 @@ from isa.privileged import (DEFAULT_REPEAT_LIMIT, ProgressWatch, enter_trap, exe
 from isa.semantics import HELPERS
 
 from .codecache import CodeCache
+from .debug_hooks import DebugHooks
 from .devices import RX_IRQ, ConsoleInput, ConsoleOutput, Devices
 from .errors import EXIT_CRASH, EXIT_LIMIT, Stop, crash_report
 from .memory import PhysicalMemory
@@ -57,7 +58,7 @@ CONSOLE_POLL = 10_000   # instructions between polls of an interactive console f
 INTERRUPT_POLL = 200_000
 
 
-class Machine(MemoryPaths):
+class Machine(MemoryPaths, DebugHooks):
     def __init__(self, mem_size: int = DEFAULT_RAM_SIZE, *, hw_assist: bool = False,
                  repeat_limit: int = DEFAULT_REPEAT_LIMIT, console_in: ConsoleInput | None = None, console_out: ConsoleOutput | None = None):
         self.mem = PhysicalMemory(mem_size)
@@ -72,6 +73,7 @@ class Machine(MemoryPaths):
         self.count = 0                       # instructions completed since reset
         self.monitor = None
         self.tracer = None
+        self.debugger = None                 # vmm/debug's hook (debug_hooks.py): None runs fast
         self.stats = Stats()
         self.stopped: Stop | None = None
         self.interrupt_requested = False     # set asynchronously (Ctrl-C): stop at the next boundary
@@ -303,7 +305,9 @@ class Machine(MemoryPaths):
         self._stop_at = None if max_instructions is None else self.count + max_instructions
         started = time.perf_counter()
         try:
-            if self.tracer is None:
+            if self.debugger is not None:
+                self._run_debug()
+            elif self.tracer is None:
                 self._run_fast()
             else:
                 self._run_traced()
