@@ -43,7 +43,7 @@ from .errors import EXIT_CRASH, EXIT_LIMIT, Stop, crash_report
 from .memory import PhysicalMemory
 from .memory_paths import MemoryPaths
 from .mmu import EXEC, MMU, TranslationFault
-from .regions import find_region
+from .regions import MAX_BLOCK, find_region
 from .stats import Stats
 from .translate import RegionBail, RegionCompiler, RegionExit, compile_region
 
@@ -375,7 +375,11 @@ class Machine(MemoryPaths, DebugHooks):
                     count += k
                 self.count, self.pc = count, pc
                 if count < limit:
-                    single = pc in regions    # the next region does not fit: one instruction
+                    # One instruction when the next region does not fit in what is left before the
+                    # limit, or when so little is left that a region translated now would most
+                    # likely be entered this once (near a timer deadline a long block would be
+                    # translated again from each of its instructions).
+                    single = pc in regions or limit - count < MAX_BLOCK
                     fn = self.code.steps[ctx].get(pc) if single else None
                     fn = fn or self._code_for(ctx, pc, single)
                     if single:
