@@ -22,8 +22,8 @@ from .expr import (Binary, Context, ExprError, KeywordArg, LocalRef, Mem, Name, 
                    Str, TypeName, evaluate, names_in, relocations_in, transform)
 from .limits import CHARACTERS_PER_WORK, EXPANSION_WORK, MAX_BSS_SIZE, MAX_NESTING, Budget
 from .objfile import BSS, Fixup, ObjectFile, Section, section_kind
-from .parser import (ASSIGN, INSTR, IRP, LABEL, LOCAL_LABEL, UNPARSED, Stmt, local_label_number,
-                     parse)
+from .parser import ASSIGN, INSTR, IRP, LABEL, LOCAL_LABEL, UNPARSED, Stmt, local_label_number
+from .reader import parse
 from .positions import BaseOf, call_text, position, split_arguments
 
 MAX_SUGGESTED_NAME = 64   # longer unknown names get no "did you mean" (difflib is quadratic)
@@ -584,11 +584,10 @@ class Assembler:
             if not pm:
                 raise AsmError(f"bad macro parameter '{piece}'")
             params.append((pm.group(1), pm.group(3), pm.group(2) or ""))
-        body = stmt.ops[0]
-        body = body[:body.rfind("\n") + 1]
         if name.lower() in self.macros:
             raise AsmError(f"macro '{name}' is already defined")
-        self.macros[name.lower()] = Macro(name, params, body, stmt.source, stmt.line)
+        # the body's first line is the rest of the header's line (asm/reader.py)
+        self.macros[name.lower()] = Macro(name, params, stmt.ops[0], stmt.source, stmt.line - 1)
         self._suggestions.clear()   # the new macro may be what a name meant
 
     def _expand(self, stmt: Stmt, macro: Macro, text: str) -> None:
@@ -633,10 +632,9 @@ class Assembler:
             values = list(rest)
         else:
             values = [v.strip() for v in rest.split(",")] if "," in rest else rest.split()
-        body = stmt.ops[0]
-        body = body[:body.rfind("\n") + 1]
         for value in values or [""]:
-            self._expand_text(stmt, head.split()[0], body, {name: value}, stmt.source, stmt.line)
+            self._expand_text(stmt, head.split()[0], stmt.ops[0], {name: value}, stmt.source,
+                              stmt.line - 1)
 
     def _macro_args(self, macro: Macro, call: str) -> dict[str, str]:
         """Parameter name -> text, from the arguments ``call`` of a call. A ``:vararg``

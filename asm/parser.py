@@ -157,14 +157,6 @@ class _Builder(Transformer):
         self.stmts.append(Stmt(ASSIGN, str(name), (value,), self.source,
                                name.line + self.line_offset, name.column))
 
-    def macro_def(self, head, body):
-        self.stmts.append(Stmt(MACRO, str(head), (str(body),), self.source,
-                               head.line + self.line_offset, head.column))
-
-    def irp_def(self, head, body):
-        self.stmts.append(Stmt(IRP, str(head), (str(body),), self.source,
-                               head.line + self.line_offset, head.column))
-
     def start(self, *_):
         return None
 
@@ -291,12 +283,6 @@ def _syntax_error(e: UnexpectedInput, text: str) -> tuple[str, int, int, bool]:
             line = text.count("\n") + 1
             return "unexpected end of file", line, len(text) - text.rfind("\n"), True
         line, col, at = tok.line, tok.column, tok.start_pos
-    for body, opener, closer in (("MACRO_BODY", ".macro", ".endm"), ("IRP_BODY", ".irp", ".endr")):
-        if body in expected:
-            head = text.lower().rfind(opener, 0, at)
-            head_line = text.count("\n", 0, head) + 1
-            head_col = head - text.rfind("\n", 0, head)
-            return f"'{opener}' without a matching '{closer}'", head_line, head_col, True
     rest = text[at:at + 2]
     if rest == "/*":   # lexed as a '/' when it does not end
         return "unterminated comment", line, col, True
@@ -338,12 +324,12 @@ def _unparsed(source: Source, line: int, col: int, error: Diagnostic) -> Stmt | 
     return None
 
 
-def parse(source: Source) -> tuple[list[Stmt], list[Diagnostic]]:
-    """The statements of ``source`` in order, and the syntax errors found on the way."""
+def parse_chunk(source: Source, text: str, line_offset: int = 0) -> tuple[list[Stmt], list[Diagnostic]]:
+    """The statements of ``text``, whole lines of ``source`` from line ``line_offset + 1``, in
+    order, and the syntax errors found on the way."""
     b = _builder
-    b.stmts, b.source, b.errors, b.line_offset = [], source, [], 0
+    b.stmts, b.source, b.errors, b.line_offset = [], source, [], line_offset
     stmts, errors = b.stmts, b.errors
-    text = source.text
     restarts = 0
     while True:
         try:
