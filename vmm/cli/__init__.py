@@ -18,6 +18,7 @@ import sys
 import click
 
 from .host import EXIT_BROKEN_PIPE, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OUTPUT_ERROR, stdout_to_devnull
+from .grade import grade_command
 from .lab import classify_command, compare_command
 from .run_bare import run
 
@@ -51,5 +52,6 @@ def main():
 main.add_command(run)
 main.add_command(classify_command)
 main.add_command(compare_command)
+main.add_command(grade_command)
 
 __all__ = ["main", "EXIT_BROKEN_PIPE", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OUTPUT_ERROR"]
