@@ -166,7 +166,7 @@ def test_dump_maps_shows_the_machine_map_and_the_shadows(tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["--vmm"], "needs a guest"),
-    (["--vmm", "--trace", "x.elf"], "--trace cannot be used with --vmm"),
+    (["--vmm", "--trace=everything", "x.elf"], "'everything' is not one of 'all', 'events', 'instructions'"),
     (["--vmm", "--syscalls", "linux", "x.elf"], "--syscalls cannot be used with --vmm"),
     (["--guest", "x.elf --nonsense"], "No such option"),
     (["--guest", "x.elf --mem 1000"], "multiple of 4096"),

@@ -16,6 +16,7 @@ from ..machine.devices import ConsoleClosed
 from .host import (EXIT_INTERNAL, EXIT_INTERRUPTED, AddressType, ClosedStream, SizeType, console_input,
                    ctrl_c_interrupts, output_failed, stdout_bytes)
 from .run_vmm import run_monitor, vmm_options, wants_monitor
+from .trace_options import RunCommand, observe_options, take_observe
 
 
 def build_machine(mem: int, hw_assist: bool, input_path: str | None, repeat_limit: int) -> Machine:
@@ -26,11 +27,9 @@ def build_machine(mem: int, hw_assist: bool, input_path: str | None, repeat_limi
         raise click.BadParameter(str(e), param_hint="--mem")
 
 
-@click.command()
+@click.command(cls=RunCommand)
 @click.argument("program", required=False, type=click.Path(dir_okay=False))
-@click.option("--trace", is_flag=True, help="Print one line per instruction and per trap (stderr).")
-@click.option("--trace-file", type=click.Path(dir_okay=False, writable=True),
-              help="Write the trace to this file instead of stderr (implies --trace).")
+@observe_options
 @click.option("--stats", is_flag=True, help="Print run statistics on stderr at the end.")
 @click.option("--max-instructions", type=click.IntRange(min=0),
               help="Stop (exit status 124) after this many instructions.")
@@ -49,22 +48,26 @@ def build_machine(mem: int, hw_assist: bool, input_path: str | None, repeat_limi
               help="Give the kernel this ELF program (repeatable): placed in RAM after the kernel, "
                    "listed in the boot-info table whose address is in a0 (docs/boot.md).")
 @vmm_options
-def run(program, trace, trace_file, stats, max_instructions, repeat_limit, input_path, syscalls, mem, base,
+def run(program, stats, max_instructions, repeat_limit, input_path, syscalls, mem, base,
         hw_assist, modules, **vmm):
     """Run PROGRAM (ELF, or a flat binary with --base) on a fresh TOY32 machine, or with --vmm
     as a guest of the virtual machine monitor (docs/vmm.md)."""
+    observe = take_observe(vmm, stats)
     if wants_monitor(vmm):
-        bare_options = dict(trace=trace, trace_file=trace_file, syscalls=syscalls, base=base, hw_assist=hw_assist)
+        bare_options = dict(syscalls=syscalls, base=base, hw_assist=hw_assist)
         sys.exit(run_monitor(program, modules=modules, mem=mem, input_path=input_path,
-                             max_instructions=max_instructions, repeat_limit=repeat_limit, stats=stats,
-                             bare_options=bare_options, **vmm))
+                             max_instructions=max_instructions, repeat_limit=repeat_limit, stats=observe.stats,
+                             bare_options=bare_options, observe=observe, **vmm))
     if program is None:
         raise click.UsageError("Missing argument 'PROGRAM'.")
     if modules and syscalls == "linux":
         raise click.UsageError("--module gives a kernel its programs; --syscalls linux runs a user program")
     machine = build_machine(mem, hw_assist, input_path, repeat_limit)
-    load_program(machine, program, base, syscalls, modules)
-    sys.exit(run_machine(machine, trace or trace_file, trace_file, stats, max_instructions))
+    image = load_program(machine, program, base, syscalls, modules)
+    if observe.watching:
+        from ..trace.bare import run_observed    # only when the run is watched
+        sys.exit(run_observed(machine, program, image, observe, max_instructions, run_machine))
+    sys.exit(run_machine(machine, False, None, observe.stats, max_instructions))
 
 
 def load_program(machine: Machine, program: str, base: int | None, syscalls: str | None,
@@ -84,9 +87,14 @@ def load_program(machine: Machine, program: str, base: int | None, syscalls: str
     return image
 
 
-def run_machine(machine: Machine, trace: bool, trace_file: str | None, stats: bool,
-                max_instructions: int | None) -> int:
-    """Run to the end, print the report the end calls for; the exit status."""
+def run_machine(machine: Machine, trace: bool, trace_file: str | None, stats,
+                max_instructions: int | None, run=None) -> int:
+    """Run to the end, print the report the end calls for; the exit status. ``stats``: print
+    the panel, or a function (machine, stop) that shows the statistics; ``run``: a function
+    (machine, max_instructions) -> Stop that runs it, pausing on the way (vmm/trace/bare.py)."""
+    if stats is True:
+        def stats(machine, stop):
+            click.echo(machine.stats.report(machine), err=True, nl=False)
     trace_out = None
     if trace:
         try:
@@ -97,12 +105,12 @@ def run_machine(machine: Machine, trace: bool, trace_file: str | None, stats: bo
     console = machine.devices.console_out
     try:
         with ctrl_c_interrupts(machine):
-            stop = machine.run(max_instructions)
+            stop = machine.run(max_instructions) if run is None else run(machine, max_instructions)
     except KeyboardInterrupt:    # a second Ctrl-C: the state is as far as the last region got
         stop = Stop("interrupted")
     except ConsoleClosed as e:
         if stats:
-            click.echo(machine.stats.report(machine), err=True, nl=False)
+            stats(machine, None)
         return output_failed(e.error)
     except OSError as e:     # the host refused other output (--syscalls linux's stderr, the trace)
         return output_failed(e, "output")
@@ -115,7 +123,7 @@ def run_machine(machine: Machine, trace: bool, trace_file: str | None, stats: bo
     if stop.kind == "interrupted":
         click.echo(crash_report(machine, "interrupted"), err=True)
     if stats:
-        click.echo(machine.stats.report(machine), err=True, nl=False)
+        stats(machine, stop)
     if stop.kind == "interrupted":
         return EXIT_INTERRUPTED
     if stop.kind == "limit":

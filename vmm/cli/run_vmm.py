@@ -113,8 +113,9 @@ def wants_monitor(options: dict) -> bool:
 
 def run_monitor(program: str | None, *, modules, mem, input_path, max_instructions, repeat_limit, stats,
                 bare_options: dict, vmm, guests, guest_output, results_path, slice_instructions, strategy,
-                dump_maps) -> int:
-    """``toyvm run --vmm ...`` from its parsed options; the exit status."""
+                dump_maps, observe=None) -> int:
+    """``toyvm run --vmm ...`` from its parsed options; the exit status. ``observe``: what to
+    watch of the run (vmm/cli/trace_options.py: the trace, timeline, maps, statistics)."""
     for name, value in bare_options.items():
         if value:
             raise click.UsageError(f"--{name.replace('_', '-')} cannot be used with --vmm")
@@ -153,14 +154,22 @@ def run_monitor(program: str | None, *, modules, mem, input_path, max_instructio
     except LoadError as e:
         click.echo(f"toyvm: error: {e}", err=True)
         return EXIT_LOAD_ERROR
+    watch = None
+    if observe is not None and observe.watching:
+        from ..trace.monitor_run import Watch      # only when the run is watched
+        watch = Watch(monitor, observe)
     try:
         with ctrl_c_interrupts(monitor.machine):
-            stops = monitor.run()
+            try:
+                stops = monitor.run()
+            finally:
+                if watch is not None:
+                    watch.finish()
     except KeyboardInterrupt:    # a second Ctrl-C: the state is as far as the last region got
         monitor.machine.request_interrupt()
     except ConsoleClosed as e:
         _close(closers, outputs)
-        _epilogue(monitor, stats, dump_maps)
+        _epilogue(monitor, stats, dump_maps, watch)
         return output_failed(e.error)
     except Exception as e:   # a monitor bug outside any guest: still a message, not a traceback
         _close(closers, outputs)
@@ -169,9 +178,9 @@ def run_monitor(program: str | None, *, modules, mem, input_path, max_instructio
     _close(closers, outputs)
     if monitor.machine.interrupt_requested:
         report_interrupted(monitor)
-        _epilogue(monitor, stats, dump_maps)
+        _epilogue(monitor, stats, dump_maps, watch)
         return EXIT_INTERRUPTED
-    _epilogue(monitor, stats, dump_maps)
+    _epilogue(monitor, stats, dump_maps, watch)
     status = report_ends(monitor, stops)
     if results_path is not None:
         write_results(results_path, monitor, stops, status, guest_output)
@@ -193,7 +202,9 @@ def _close(closers, outputs) -> None:
                     break
 
 
-def _epilogue(monitor, stats: bool, dump_maps: bool) -> None:
+def _epilogue(monitor, stats: bool, dump_maps: bool, watch=None) -> None:
+    if watch is not None:       # statistics as JSON or to a file, maps as text or drawn
+        return watch.epilogue()
     if stats:
         click.echo(monitor.panel(), err=True, nl=False)
     if dump_maps:

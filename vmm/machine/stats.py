@@ -1,4 +1,7 @@
-"""Run statistics for ``--stats``: instructions by mode, traps by cause, TLB activity, speed."""
+"""Run statistics for ``--stats``: instructions by mode, traps by cause, TLB activity, speed.
+
+``stats_dict(machine, stop)`` gives the same numbers as a dict (``--stats-format json``), in the
+schema of the monitor's (vmm/monitor/stats.py, docs/stats.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -32,3 +35,24 @@ class Stats:
             f"speed             {mips:>14.2f} MIPS",
         ]
         return "\n".join(lines) + "\n"
+
+
+SCHEMA = "toyvm-stats/1"       # the same schema as vmm/monitor/stats.py's (docs/stats.md)
+
+
+def stats_dict(machine, stop=None) -> dict:
+    """The bare machine's statistics as plain data; ``stop``: how the run ended (None: running)."""
+    stats = machine.stats
+    kernel, user = stats.instructions
+    return {
+        "schema": SCHEMA,
+        "machine": "bare",
+        "ended": stop.kind if stop is not None else None,
+        "exit_status": stop.exit_status if stop is not None else None,
+        "instructions": {"completed": kernel + user, "kernel": kernel, "user": user},
+        "traps": {CAUSE_NAMES.get(c, hex(c)): n for c, n in sorted(stats.traps.items())},
+        "traps_total": sum(stats.traps.values()),
+        "tlb": {"misses": machine.mmu.misses, "flushes": machine.mmu.flushes},
+        "regions_translated": machine.code.translations,
+        "wall_seconds": round(stats.wall, 6),
+    }

@@ -42,6 +42,15 @@ class Dispatcher:
     def on_trap(self, machine, cause: int, tval: int) -> None:
         guest = self.guest
         guest.stats.entries += 1
+        events = guest.events
+        if events is not None:      # watched (events.py): the handling between two events
+            events.emit("trap", cause=cause, pc=machine.pc, tval=tval)
+            self.handle(guest, machine, cause, tval)
+            events.emit("resume", pc=machine.pc)
+        else:
+            self.handle(guest, machine, cause, tval)
+
+    def handle(self, guest: Guest, machine, cause: int, tval: int) -> None:
         if cause == PRIVILEGED_INSTRUCTION and not guest.vcpu.psw & PSW_U:
             emulate_privileged(guest, machine, tval)
             if guest.vcpu.psw & PSW_IE or guest.devices.timer_deadline is not None:
@@ -111,6 +120,9 @@ class Dispatcher:
             stats.syscalls += 1
         else:
             stats.reflected[cause] += 1
+        if guest.events is not None:
+            guest.events.emit("inject" if cause & INTERRUPT_BIT else "reflect", cause=cause, tval=tval,
+                              pc=machine.pc, tvec=vcpu.tvec, user=vcpu.user)
         machine.pc = enter_trap(guest, machine.pc, cause, tval)
         guest.progress.entered(vcpu.count)
         guest.strategy.reflected(machine)

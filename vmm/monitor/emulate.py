@@ -12,6 +12,7 @@ from __future__ import annotations
 from isa import decode
 from isa.privileged import PRIVILEGED
 
+from .events import cpu_state, effect
 from .guest import Guest
 
 
@@ -23,5 +24,9 @@ def emulate_privileged(guest: Guest, machine, word: int) -> None:
     stats = guest.stats
     stats.privileged[name] += 1
     stats.emulated += 1
+    events, pc = guest.events, machine.pc
+    before = cpu_state(guest) if events is not None else None
     machine.count += 1                  # retired in the mode it ran in, before any mode switch
     machine.pc = PRIVILEGED[name](guest, d, machine.regs, machine.pc)
+    if events is not None:
+        events.emit("emulate", pc=pc, word=word, effect=effect(guest, before))

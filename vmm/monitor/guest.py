@@ -22,6 +22,8 @@ SR_PSW = SR_NUMBERS["psw"]
 
 
 class Guest:
+    events = None       # who hears this guest's monitor events (events.py), or None
+
     def __init__(self, index: int, config: GuestConfig, machine, allocator: HostAllocator,
                  console_in: ConsoleInput, console_out: ConsoleOutput, shadow_cache: bool = True,
                  strategy: type = TrapAndEmulate):
@@ -91,6 +93,8 @@ class Guest:
         vcpu = self.vcpu
         if (value ^ vcpu.pmar) & PMAR_ROOT_MASK:
             self.stats.pmar_switches += 1
+            if self.events is not None:
+                self.events.emit("pmar", old=vcpu.pmar, new=value)
         vcpu.pmar = write_pmar_value(value)
         self.flush_translations()
 
@@ -112,6 +116,8 @@ class Guest:
 
     def load(self) -> None:
         """Put this guest on the processor (the monitor's half of a world switch)."""
+        if self.events is not None:
+            self.events.emit("switch")
         self.vcpu.attach(self.machine)
         self.machine.set_psw(self.vcpu.psw | PSW_U)
         if self.shadows.installed is None:
@@ -126,6 +132,8 @@ class Guest:
             self.exit = stop
             self.vcpu.account()
             self.devices.console_out.flush()
+            if self.events is not None:
+                self.events.emit("exit", stop=stop)
         self.machine.stop(Stop("guest"))
 
     # --- reports ------------------------------------------------------------------------------

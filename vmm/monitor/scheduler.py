@@ -26,6 +26,10 @@ DEFAULT_SLICE = 100_000      # instructions
 
 
 class Scheduler:
+    # Something to do when a guest's count reaches given values (--dump-maps-at; vmm/trace/
+    # monitor_run.py): ``clip(guest, bound)`` shortens a run to end there, ``reached(guest)`` acts.
+    pause = None
+
     def __init__(self, machine, dispatcher: Dispatcher, guests: list[Guest], slice_instructions: int):
         self.machine = machine
         self.dispatcher = dispatcher
@@ -56,6 +60,8 @@ class Scheduler:
     def run_slice(self, guest: Guest) -> None:
         self.switch_to(guest)
         guest.stats.slices += 1
+        if guest.events is not None:
+            guest.events.emit("slice", budget=self.slice)
         machine, dispatcher = self.machine, self.dispatcher
         budget = self.slice
         while guest.exit is None and budget > 0 and not machine.interrupt_requested:
@@ -63,10 +69,14 @@ class Scheduler:
             if limit is not None and guest.vcpu.count >= limit:
                 guest.end(Stop("limit", EXIT_LIMIT, guest.report(f"stopped: --max-instructions {limit} reached")))
                 break
+            if self.pause is not None:
+                self.pause.reached(guest)
             dispatcher.deliver(guest)
             if guest.exit is not None:
                 break
             bound = self.bound(guest, budget)
+            if self.pause is not None:
+                bound = self.pause.clip(guest, bound)
             start = machine.count
             dispatcher.run_end = start + bound
             try:

@@ -58,6 +58,7 @@ class ShadowMap:
 
 class Shadows:
     """A guest's shadow maps: selection and installation, fills, resyncs, the per-root cache."""
+    events = None       # who hears the guest's monitor events (events.py), or None
 
     def __init__(self, machine, allocator: HostAllocator, mmap: MachineMap, guest_index: int,
                  stats: GuestStats, cache: bool, leaf_flags, read_word):
@@ -84,6 +85,10 @@ class Shadows:
             self.maps.move_to_end(key)
             if shadow.epoch != self.epoch and key != PHYSICAL:   # the physical one never goes stale
                 self._resync(shadow)
+            if shadow is not self.installed:
+                self.stats.shadow_reuses += 1
+                if self.events is not None:
+                    self.events.emit("reuse", shadow=shadow)
         if shadow is not self.installed:
             self.installed = shadow
             self.machine.switch_space(shadow.pmar)
@@ -120,6 +125,9 @@ class Shadows:
         if shadow.key != PHYSICAL:
             shadow.sources[vpn] = (root, leaf)
         self.stats.shadow_fills += 1
+        if self.events is not None:
+            self.events.emit("fill", shadow=shadow, va=va, gpa=gpa, root=root, leaf=leaf,
+                             host=hppn << PAGE_SHIFT, entry=(hppn << PAGE_SHIFT) | flags | PTE_U | PTE_V)
 
     def forget_page(self, gppn: int) -> None:
         """Remove every leaf, in every shadow, that maps guest-physical page gppn: the strategy
@@ -147,10 +155,15 @@ class Shadows:
         shadow = ShadowMap(key, 0, self.epoch)
         shadow.root = self._frame(shadow)
         while len(self.maps) >= MAX_CACHED:
-            self._drop(next(iter(self.maps.values())))
+            victim = next(iter(self.maps.values()))
+            self._drop(victim)
             self.stats.shadow_evictions += 1
+            if self.events is not None:
+                self.events.emit("evict", shadow=victim)
         self.maps[key] = shadow
         self.stats.shadow_builds += 1
+        if self.events is not None:
+            self.events.emit("build", shadow=shadow)
         return shadow
 
     def _resync(self, shadow: ShadowMap) -> None:
@@ -171,6 +184,8 @@ class Shadows:
             del shadow.sources[vpn]
             self._write(shadow.tables[vpn >> 10], vpn & 0x3FF, 0)
         self.stats.shadow_dropped += len(stale)
+        if self.events is not None:
+            self.events.emit("resync", shadow=shadow, dropped=len(stale))
         if stale:
             self._changed(shadow)
 
@@ -185,6 +200,8 @@ class Shadows:
             else:
                 self._clear(keep)
             self.stats.shadow_evictions += 1
+            if self.events is not None:
+                self.events.emit("evict", shadow=victims[0] if victims else keep)
             frame = self.allocator.shadow_frame(self.guest_index)
         return frame
 

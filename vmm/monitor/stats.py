@@ -2,6 +2,11 @@
 monitor was entered. The share of instructions executed directly is Popek and Goldberg's
 efficiency property as a number: a VMM is efficient when almost every instruction runs on the
 real processor without the monitor intervening.
+
+``stats_dict(monitor)`` is the same numbers as a dict (``--stats-format json``, and the result
+the Python API hands back); its schema is in docs/stats.md. Each counter is the one the panel
+prints, and the count of one kind of monitor event (events.py names which), so the panel, the
+JSON, ``--trace=events`` and ``--timeline`` cannot disagree.
 """
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ class GuestStats:
     interrupts: Counter = field(default_factory=Counter)        # injected, by cause
     shadow_fills: int = 0
     shadow_builds: int = 0             # shadow maps built from nothing (a root seen first, or again)
+    shadow_reuses: int = 0             # cached shadow maps installed again instead of built
     shadow_resyncs: int = 0            # cached shadows checked against the guest's maps after a flush
     shadow_dropped: int = 0            # entries a resync found changed and removed
     shadow_evictions: int = 0          # cached shadows dropped for want of frames
@@ -81,6 +87,7 @@ class GuestStats:
             ("  instructions patched", self.bt_patches),
             ("shadow fills", self.shadow_fills),
             ("shadow maps built", self.shadow_builds),
+            ("shadow maps reused", self.shadow_reuses),
             ("shadow resyncs after flush", self.shadow_resyncs),
             ("  entries dropped", self.shadow_dropped),
             ("shadow maps evicted", self.shadow_evictions),
@@ -91,3 +98,81 @@ class GuestStats:
         lines = [label if n is None else f"{label:<32}{n:>14,}" for label, n in rows]
         lines.append(f"{'run directly (P&G efficiency)':<32}{share:>13.2f}%")
         return "\n".join(lines) + "\n"
+
+    def entries_by_reason(self) -> dict[str, int]:
+        """Monitor entries by reason, as ``toyvm compare`` shows them (a trap may count under two
+        reasons: bt's first fetch of a page is a binary translation fault and a hidden fault)."""
+        return {
+            "privileged instructions": sum(self.privileged.values()),
+            "sensitive instructions": sum(self.sensitive.values()),
+            "hypercalls": sum(self.hypercalls.values()),
+            "device accesses": sum(self.devices.values()),
+            "hidden page faults": self.hidden_faults,
+            "binary translation faults": self.bt_faults,
+            "system calls reflected": self.syscalls,
+            "faults reflected": sum(self.true_faults.values()) + sum(self.reflected.values()),
+            "total": self.entries,
+        }
+
+    def to_dict(self) -> dict:
+        """The panel's numbers (docs/stats.md): field names in snake_case; the keys of a count map
+        are the names the panel shows (mnemonics, device registers, cause names, reasons)."""
+        kernel, user = self.direct
+        total = kernel + user + self.emulated
+        return {
+            "instructions": {
+                "completed": total, "direct_user": user, "direct_kernel": kernel, "emulated": self.emulated,
+                "guest_kernel": self.instructions[0], "guest_user": self.instructions[1],
+            },
+            "efficiency_percent": round(100.0 * (kernel + user) / total, 4) if total else 100.0,
+            "monitor_entries": self.entries_by_reason(),
+            "emulated": {
+                "privileged": _names(self.privileged), "sensitive": _names(self.sensitive),
+                "hypercalls": _names(self.hypercalls), "devices": _names(self.devices),
+            },
+            "hidden_faults": self.hidden_faults,
+            "true_faults": _causes(self.true_faults),
+            "reflected": {"system_calls": self.syscalls, "other": _causes(self.reflected)},
+            "interrupts_injected": _causes(self.interrupts),
+            "shadow_maps": {
+                "fills": self.shadow_fills, "built": self.shadow_builds, "reused": self.shadow_reuses,
+                "resyncs": self.shadow_resyncs, "entries_dropped": self.shadow_dropped,
+                "evicted": self.shadow_evictions,
+            },
+            "binary_translation": {"faults": self.bt_faults, "pages_scanned": self.bt_scans,
+                                   "instructions_patched": self.bt_patches},
+            "pmar_switches": self.pmar_switches,
+            "world_switches": self.world_switches,
+            "time_slices": self.slices,
+        }
+
+
+def _names(counter: Counter) -> dict[str, int]:
+    return {name: n for name, n in sorted(counter.items())}
+
+
+def _causes(counter: Counter) -> dict[str, int]:
+    return {CAUSE_NAMES.get(c, hex(c)): n for c, n in sorted(counter.items())}
+
+
+SCHEMA = "toyvm-stats/1"       # bumped when a field changes meaning or goes (docs/stats.md)
+
+
+def exit_dict(stop) -> dict:
+    """How a run ended, as ``toyvm compare --json`` says it: ``ended`` (halt, power_off, crash,
+    limit, ...; null while still running) and ``exit_status``."""
+    if stop is None:
+        return {"ended": None, "exit_status": None}
+    return {"ended": stop.kind, "exit_status": stop.exit_status}
+
+
+def stats_dict(monitor) -> dict:
+    """Every guest's statistics as plain data (what ``toyvm run --vmm --stats-format json``
+    prints; docs/stats.md). A stable name: the Python API returns this dict too."""
+    return {
+        "schema": SCHEMA,
+        "machine": "monitor",
+        "strategy": monitor.strategy.name,
+        "guests": [{"name": guest.name, "image": guest.config.image, **exit_dict(guest.exit),
+                    **guest.stats.to_dict()} for guest in monitor.guests],
+    }

@@ -38,6 +38,10 @@ def emulate_device_access(guest: Guest, machine, gpa: int) -> int | None:
         return BUS_ERROR
     guest.stats.devices[REGISTER_NAMES[gpa]] += 1
     guest.stats.emulated += 1
+    if guest.events is not None:
+        store = d.instr.kind != "load"
+        guest.events.emit("device", pc=machine.pc, register=REGISTER_NAMES[gpa], store=store,
+                          value=machine.regs[d.rs2 if store else d.rd] & MASK)
     machine.retire()
     machine.pc = (machine.pc + 4) & MASK
     if devices.power_off is not None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from isa import decode
 from isa.privileged import execute_sensitive
 
+from ..events import cpu_state, effect
+
 
 class TrapAndEmulate:
     """``--strategy trap``: the base every other strategy refines."""
@@ -48,5 +50,9 @@ def emulate_sensitive(guest, machine, word: int) -> None:
     d = decode(word)
     guest.stats.sensitive[d.mnemonic] += 1
     guest.stats.count_emulated(guest.vcpu.user)
+    events, pc = guest.events, machine.pc
+    before = cpu_state(guest) if events is not None else None
     machine.retire()
     machine.pc = execute_sensitive(guest, d, machine.regs, machine.pc)
+    if events is not None:
+        events.emit("sensitive", pc=pc, word=word, effect=effect(guest, before))

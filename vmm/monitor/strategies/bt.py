@@ -113,6 +113,8 @@ class BinaryTranslation(TrapAndEmulate):
         self.scanned[gppn] = patches
         guest.stats.bt_scans += 1
         guest.stats.bt_patches += len(patches)
+        if guest.events is not None:
+            guest.events.emit("scan", gpa=gppn << PAGE_SHIFT, patched=sorted(patches))
         guest.shadows.forget_page(gppn)
 
     def _unscan(self, gppn: int) -> None:
@@ -152,6 +154,8 @@ class BinaryTranslation(TrapAndEmulate):
                 regs[d.rd] = value
         guest.stats.bt_faults += 1
         guest.stats.count_emulated(guest.vcpu.user)
+        if guest.events is not None:
+            guest.events.emit("bt-access", pc=machine.pc, va=va, store=store, value=value)
         machine.retire()
         machine.pc = (machine.pc + 4) & MASK
         return True

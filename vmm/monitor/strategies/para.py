@@ -16,6 +16,7 @@ from isa.paravirt import (HC_PUTC, HC_RDPSW, HC_RTI, HC_SET_VCPU, HC_WRPSW, HYPE
                           VCPU_PSW, VCPU_SCRATCH, VCPU_TVAL)
 from isa.privileged import rti_psw, wrpsw_psw
 
+from ..events import cpu_state, effect
 from .base import TrapAndEmulate
 
 MASK = 0xFFFFFFFF
@@ -39,6 +40,8 @@ class Paravirtualization(TrapAndEmulate):
         number = regs[A7]
         guest.stats.hypercalls[HYPERCALL_NAMES.get(number, f"unknown {number}")] += 1
         guest.stats.emulated += 1
+        events, pc = guest.events, machine.pc
+        before = cpu_state(guest) if events is not None else None
         machine.retire()
         next_pc = (machine.pc + 4) & MASK
         if number == HC_SET_VCPU:
@@ -61,6 +64,9 @@ class Paravirtualization(TrapAndEmulate):
         else:
             regs[A0] = REFUSED
         machine.pc = next_pc
+        if events is not None:
+            events.emit("hypercall", pc=pc, name=HYPERCALL_NAMES.get(number, f"unknown {number}"),
+                        effect=effect(guest, before))
         return True
 
     def reflected(self, machine) -> None:
