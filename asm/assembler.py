@@ -17,6 +17,8 @@ from isa import BY_MNEMONIC, PREDEFINED_VALUES
 from isa.machine import REGISTERS
 
 from . import encoding as enc
+from .conditionals import CONDITIONALS, conditional
+from .insn import RAW_TEXT
 from .errors import AsmError, Diagnostic, Diagnostics, Expansion, Position, Source, StopRun
 from .expr import (Binary, Context, ExprError, KeywordArg, LocalRef, Mem, Name, NotYet, Paren,
                    Str, TypeName, evaluate, names_in, relocations_in, transform)
@@ -179,8 +181,8 @@ class Assembler:
                         rept[3] -= 1
                 rept[2].append(stmt)
                 continue
-            if kind == INSTR and name in _CONDITIONALS:
-                active = self._conditional(stmt, conds, active)
+            if (kind == INSTR or kind == UNPARSED) and name in CONDITIONALS:
+                active = conditional(self, stmt, conds, active)
                 continue
             if not active:
                 continue
@@ -216,6 +218,8 @@ class Assembler:
                     macro = macros.get(name)
                     if macro is not None:
                         self._expand(stmt, macro, stmt.ops[1])
+                    elif name in RAW_TEXT:    # reads its own text (.insn r ...)
+                        handlers[name](self, stmt)
                     elif name in handlers:
                         self.diagnostics.add(stmt.ops[0])   # the syntax error
                     else:
@@ -675,50 +679,6 @@ class Assembler:
             raise AsmError("the repeat count must not be negative", 0)
         return count
 
-    def _conditional(self, stmt: Stmt, conds: list, active: bool) -> bool:
-        """Track .if/.else/.endif; returns whether statements are assembled now (each level
-        remembers whether the one outside it is on: no walk over all levels)."""
-        name = stmt.name
-        try:
-            if name == ".endif":
-                if not conds:
-                    raise AsmError("'.endif' without '.if'")
-                return conds.pop()[3]
-            if name in (".else", ".elseif"):
-                if not conds:
-                    raise AsmError(f"'{name}' without '.if'")
-                c = conds[-1]
-                outer = c[3]
-                take = not c[1] and (name == ".else" or (outer and self._condition(stmt)))
-                c[0] = take
-                c[1] = c[1] or take
-                return outer and take
-            taken = active and self._condition(stmt)
-            conds.append([taken, taken, stmt, active])
-            return taken
-        except AsmError as e:
-            self.report(e, stmt)
-            if name not in (".endif", ".else", ".elseif"):
-                conds.append([False, True, stmt, active])
-                return False
-            return active
-
-    def _condition(self, stmt: Stmt) -> bool:
-        name = stmt.name
-        ops = stmt.ops
-        if name in (".ifdef", ".ifndef"):
-            if len(ops) != 1 or not isinstance(ops[0], str):
-                raise AsmError(f"'{name}' takes a symbol name")
-            sym = self.obj.symbols.get(ops[0])
-            defined = (sym is not None and sym.pos is not None) or ops[0] in self.predefined
-            return defined == (name == ".ifdef")
-        if len(ops) != 1:
-            raise AsmError(f"'{name}' takes one expression")
-        value = self.constant(ops[0], stmt, 0, "the condition")
-        return {".if": value != 0, ".elseif": value != 0, ".ifne": value != 0,
-                ".ifeq": value == 0, ".ifgt": value > 0, ".ifge": value >= 0,
-                ".iflt": value < 0, ".ifle": value <= 0}[name]
-
     # --- sections ------------------------------------------------------------------------------
     def _switch(self, name: str, flags: str | None, nobits: bool) -> Section:
         sec = self.obj.sections.get(name)
@@ -766,18 +726,17 @@ def check_data_range(value: int, size: int, i: int) -> None:
 
 _REPT_OPENERS = frozenset((".rept",))
 _DEFINERS = frozenset((".equ", ".set", ".equiv", ".comm", ".lcomm"))
-_CONDITIONALS = frozenset((".if", ".ifdef", ".ifndef", ".ifeq", ".ifne", ".ifgt", ".ifge",
-                           ".iflt", ".ifle", ".else", ".elseif", ".endif"))
-
 
 def _build_handlers() -> dict:
     from .directives import HANDLERS as directives
+    from .insn import HANDLERS as insn
     from .pseudo import HANDLERS as pseudos
     handlers = {}
     for mnemonic, plan in enc.PLANS.items():
         handlers[mnemonic] = (lambda mn, pl: lambda self, stmt:
                               self.instruction(stmt, mn, pl, stmt.ops))(mnemonic, plan)
     handlers.update(pseudos)
+    handlers.update(insn)
     handlers.update(directives)
     return handlers
 

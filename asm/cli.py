@@ -111,15 +111,32 @@ def build(sources, output, fmt, base, text_base, data_base, phys_base, listing, 
     except ValueError as e:
         click.echo(f"toyasm: error: {e}", err=True)
         sys.exit(1)
-    _write(output, data)
+    _write(output, data, executable=fmt == "elf")
     if listing is not None:
         _write(listing, exe.listing.encode())
     if map_file is not None:
         _write(map_file, render_map(exe).encode())
 
 
-def _write(path: str, data: bytes) -> None:
+def _write(path: str, data: bytes, executable: bool = False) -> None:
+    """Write ``data`` to ``path``; an executable as ld.lld writes one: a new file created with
+    mode 0777 less the umask (755 as a rule) that replaces the old one, so its mode is that
+    even where the old file's was not; a path that is not a regular file (/dev/null, a pipe)
+    is written in place."""
     try:
+        if executable and (not os.path.exists(path) or os.path.isfile(path)):
+            directory = os.path.dirname(os.path.abspath(path))
+            temporary = os.path.join(directory, f".{os.path.basename(path)}.toyasm-{os.getpid()}")
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_TRUNC, 0o777)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                os.replace(temporary, path)
+            except BaseException:
+                if os.path.exists(temporary):
+                    os.unlink(temporary)
+                raise
+            return
         with open(path, "wb") as f:
             f.write(data)
     except OSError as e:

@@ -234,6 +234,39 @@ def _ret(asm, stmt):
     asm.inst(stmt, "jalr", {"rd": ZERO, "rs1": RA}, "imm12", 0)
 
 
+# --- register-register mnemonics with an immediate: the immediate forms (GNU as, llvm-mc) ------
+def _or_immediate(mnemonic: str, immediate: str):
+    """``add rd, rs, imm`` is ``addi rd, rs, imm`` (and so on for the other ALU operations). A
+    bare name is an immediate only when it is a symbol defined by now: else it was meant as a
+    register (``add a0, a1, a9``), and the error says so."""
+    register_form, immediate_form = enc.PLANS[mnemonic], enc.PLANS[immediate]
+
+    def handler(asm, stmt):
+        ops = stmt.ops
+        third = ops[2] if len(ops) == 3 else None
+        if isinstance(third, Paren):
+            third = third.inner
+        if third is not None and not _is_reg(third) and (
+                not isinstance(third, str) or _is_symbol(asm, third)):
+            asm.instruction(stmt, immediate, immediate_form, ops)
+        else:
+            asm.instruction(stmt, mnemonic, register_form, ops)
+    return handler
+
+
+def _is_symbol(asm, name: str) -> bool:
+    sym = asm.obj.symbols.get(name)
+    return (sym is not None and sym.pos is not None) or name in asm.predefined
+
+
+UNIMP = 0xC0001073   # csrrw x0, cycle, x0: a write to a read-only CSR, illegal everywhere
+
+
+def _unimp(asm, stmt):
+    _arity(asm, stmt, 0, form="unimp")
+    asm.emit_word(UNIMP, stmt)
+
+
 def _fence(asm, stmt):
     if not stmt.ops:
         asm.inst(stmt, "fence", {"pred": enc.FENCE_ALL, "succ": enc.FENCE_ALL})
@@ -277,6 +310,10 @@ HANDLERS = {
     "jump": _jump,
     "fence": _fence,
 }
+HANDLERS["unimp"] = _unimp
+for _m, _i in (("add", "addi"), ("and", "andi"), ("or", "ori"), ("xor", "xori"), ("sll", "slli"),
+               ("srl", "srli"), ("sra", "srai"), ("slt", "slti"), ("sltu", "sltiu")):
+    HANDLERS[_m] = _or_immediate(_m, _i)
 for _m in ("lb", "lh", "lw", "lbu", "lhu"):
     HANDLERS[_m] = _load(_m)
 for _m in ("sb", "sh", "sw"):
