@@ -21,6 +21,7 @@ from .host import EXIT_BROKEN_PIPE, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OUTPUT
 from .grade import grade_command
 from .lab import classify_command, compare_command
 from .run_bare import run
+from .timeline_plot import timeline_plot_command
 
 
 class Toyvm(click.Group):
@@ -52,6 +53,7 @@ def main():
 main.add_command(run)
 main.add_command(classify_command)
 main.add_command(compare_command)
+main.add_command(timeline_plot_command)
 main.add_command(grade_command)
 
 __all__ = ["main", "EXIT_BROKEN_PIPE", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OUTPUT_ERROR"]

@@ -4,7 +4,9 @@ ui.perfetto.dev or chrome://tracing (and ``toyvm timeline-plot`` for a static pi
 Tracks (all in process 1, "toyvm"): thread 0 is the monitor, thread k the guest k. A guest's
 track has a span per stretch it ran directly in one virtual mode (name ``user`` or
 ``kernel``, category ``guest``) and an instant per virtual interrupt injected (category
-``interrupt``); the monitor's track has a span per trap it handled (named after the cause,
+``interrupt``, args: the pc it interrupted); thread 100 + k, "guestk IE off", has a span
+(category ``ie``) while the guest's *virtual* IE is off as the monitor knows it -- under trap,
+a ``wrpsw`` the monitor never saw draws nothing there (docs/observe.md); the monitor's track has a span per trap it handled (named after the cause,
 category ``monitor``, args: the guest, pc, tval and what the monitor did) and an instant per
 trap (category ``trap``, named after the cause).
 
@@ -18,12 +20,13 @@ from __future__ import annotations
 
 import json
 
-from isa.machine import CAUSE_NAMES
+from isa.machine import CAUSE_NAMES, PSW_IE
 
 from .monitor_trace import describe
 
 MAX_DID = 16
 MONITOR = 0
+IE_TRACKS = 100                             # + k: guest k's "IE off" track
 
 
 class Timeline:
@@ -38,6 +41,7 @@ class Timeline:
         self.trap = None                    # (start, cause, pc, tval, guest, did) while the monitor works
         self.first = True
         self.track = {guest.name: i + 1 for i, guest in enumerate(monitor.guests)}
+        self.ie_off: dict[str, int] = {}    # guest name -> since when its virtual IE is off
         out.write('{"displayTimeUnit": "ns", "otherData": ' + json.dumps(
             {"tool": "toyvm", "clock": "instructions completed + monitor entries", "title": title,
              "strategy": monitor.strategy.name}) + ', "traceEvents": [\n')
@@ -46,6 +50,8 @@ class Timeline:
         for guest in monitor.guests:
             self._write({"ph": "M", "pid": 1, "tid": self.track[guest.name], "name": "thread_name",
                          "args": {"name": guest.name}})
+            self._write({"ph": "M", "pid": 1, "tid": IE_TRACKS + self.track[guest.name], "name": "thread_name",
+                         "args": {"name": f"{guest.name} IE off"}})
 
     def now(self) -> int:
         return self.machine.count + self.entries
@@ -71,7 +77,23 @@ class Timeline:
         if guest.exit is None:
             self.open[guest.name] = (mode, at)
 
+    def _ie(self, guest, at: int) -> None:
+        """Open or close the guest's "IE off" span as its virtual IE now says."""
+        off = not guest.vcpu.psw & PSW_IE and guest.exit is None
+        since = self.ie_off.get(guest.name)
+        if off and since is None:
+            self.ie_off[guest.name] = at
+        elif not off and since is not None:
+            del self.ie_off[guest.name]
+            if at > since:
+                self._write({"ph": "X", "pid": 1, "tid": IE_TRACKS + self.track[guest.name], "name": "IE off",
+                             "cat": "ie", "ts": since, "dur": at - since})
+
     def on_event(self, guest, kind: str, fields: dict) -> None:
+        self._event(guest, kind, fields)
+        self._ie(guest, self.now())
+
+    def _event(self, guest, kind: str, fields: dict) -> None:
         now = self.now()
         if kind == "trap":
             self._close(guest.name, now)
@@ -93,7 +115,8 @@ class Timeline:
             return
         if kind == "inject":
             self._write({"ph": "i", "s": "t", "pid": 1, "tid": self.track[guest.name], "cat": "interrupt",
-                         "name": CAUSE_NAMES.get(fields["cause"], hex(fields["cause"])), "ts": now})
+                         "name": CAUSE_NAMES.get(fields["cause"], hex(fields["cause"])), "ts": now,
+                         "args": {"pc": f"{fields['pc']:08x}"}})
         if self.trap is not None:
             did = self.trap[5]
             if len(did) < MAX_DID and kind != "exit":
@@ -118,5 +141,10 @@ class Timeline:
         now = self.now()
         for name in list(self.open):
             self._close(name, now)
+        for name, since in list(self.ie_off.items()):
+            if now > since:
+                self._write({"ph": "X", "pid": 1, "tid": IE_TRACKS + self.track[name], "name": "IE off",
+                             "cat": "ie", "ts": since, "dur": now - since})
+        self.ie_off.clear()
         self.out.write("\n]}\n")
         self.out.flush()
