@@ -28,6 +28,10 @@ PROGRAM_SRCS := $(wildcard programs/*.s)
 PROGRAM_ELFS := $(patsubst programs/%.s,$(BUILD)/programs/%.elf,$(PROGRAM_SRCS))
 include guestos/build.mk
 GUESTOS_SRCS := $(addprefix guestos/,$(GUESTOS_SOURCES))
+# The microkernel (docs/microkernel.md): its sources are said in guestos/micro/build.mk, its
+# layout is guestos's.
+include guestos/micro/build.mk
+MICRO_SRCS := $(addprefix guestos/,$(MICRO_SOURCES))
 CLANG := $(if $(shell command -v ld.lld 2>/dev/null),$(shell command -v clang 2>/dev/null))
 C_ELFS := $(if $(CLANG),$(patsubst programs/%.c,$(BUILD)/programs/%.elf,$(wildcard programs/*.c)))
 C_RUNTIME := programs/runtime/crt0.s programs/runtime/syscalls.s programs/runtime/lib.c
@@ -43,7 +47,7 @@ KERNEL_PARA_ELFS := $(patsubst programs/kernels/%.s,$(BUILD)/programs/%-para.elf
                       $(if $(KERNEL_SRCS),$(shell grep -l PARAVIRT $(KERNEL_SRCS))))
 
 programs: setup $(PROGRAM_ELFS) $(C_ELFS) $(KERNEL_ELFS) $(KERNEL_PARA_ELFS) $(BUILD)/guestos.elf \
-          $(BUILD)/guestos-para.elf
+          $(BUILD)/guestos-para.elf $(BUILD)/microkernel.elf
 
 $(BUILD)/programs/%.elf: programs/%.s guestos/syscalls.inc $(STAMP)
 	@mkdir -p $(dir $@)
@@ -64,6 +68,11 @@ $(KERNEL_PARA_ELFS): $(BUILD)/programs/%-para.elf: programs/kernels/%.s $(STAMP)
 $(BUILD)/guestos.elf: $(GUESTOS_SRCS) $(wildcard guestos/*.inc) guestos/build.mk $(STAMP)
 	@mkdir -p $(dir $@)
 	$(TOYASM) build $(GUESTOS_LAYOUT) $(GUESTOS_SRCS) -o $@
+
+$(BUILD)/microkernel.elf: $(MICRO_SRCS) $(wildcard guestos/*.inc guestos/micro/*.inc) guestos/build.mk \
+                          guestos/micro/build.mk $(STAMP)
+	@mkdir -p $(dir $@)
+	$(TOYASM) build $(GUESTOS_LAYOUT) $(MICRO_SRCS) -o $@
 
 # The paravirtual variant, from the same sources with PARAVIRT defined (docs/guest-kernel.md):
 # runs only as `toyvm run --vmm --strategy para build/guestos-para.elf --module ...`.

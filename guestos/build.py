@@ -14,15 +14,16 @@ GUESTOS = Path(__file__).resolve().parent
 BUILD_MK = GUESTOS / "build.mk"
 
 
-def settings() -> dict[str, str]:
-    """build.mk's ``NAME := value`` lines (comments and blank lines skipped)."""
+def settings(build_mk: Path = BUILD_MK) -> dict[str, str]:
+    """build.mk's (or another such file's) ``NAME := value`` lines (comments and blank lines
+    skipped; a value may go on after a line ending in a backslash)."""
     values = {}
-    for line in BUILD_MK.read_text().splitlines():
+    for line in build_mk.read_text().replace("\\\n", " ").splitlines():
         line = line.split("#", 1)[0].strip()
         if line:
             name, sep, value = line.partition(":=")
             if not sep:
-                raise ValueError(f"{BUILD_MK}: not a 'NAME := value' line: {line!r}")
+                raise ValueError(f"{build_mk}: not a 'NAME := value' line: {line!r}")
             values[name.strip()] = value.strip()
     return values
 
