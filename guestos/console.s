@@ -73,6 +73,10 @@ console_status:
 # console_getc() -> a0 = the next input byte; call only when CONSOLE_RX_READY is set
     .globl console_getc
 console_getc:
+.ifdef CONSOLE_BUG                      # the fault-isolation demonstration (docs/microkernel.md):
+    li      t0, 0                       # built with --defsym CONSOLE_BUG=1, the driver dereferences
+    lw      t0, 0(t0)                   # a null pointer on every input byte; in the kernel, a panic
+.endif
     li      t0, CONSOLE_RX
     lw      a0, 0(t0)
     ret
