@@ -51,6 +51,11 @@ class Dispatcher:
             self.handle(guest, machine, cause, tval)
 
     def handle(self, guest: Guest, machine, cause: int, tval: int) -> None:
+        # LAB-HOLE begin dispatch
+        # LAB: emulate a privileged instruction of the guest's virtual kernel mode (then deliver
+        # LAB: what became pending), send page faults to page_fault and VIRTUALIZATION_TRAP to
+        # LAB: virtualization_trap, reflect the rest
+        # LAB-STUB self.reflect(guest, cause, tval)
         if cause == PRIVILEGED_INSTRUCTION and not guest.vcpu.psw & PSW_U:
             emulate_privileged(guest, machine, tval)
             if guest.vcpu.psw & PSW_IE or guest.devices.timer_deadline is not None:
@@ -61,6 +66,7 @@ class Dispatcher:
             self.virtualization_trap(guest, tval)
         else:
             self.reflect(guest, cause, tval)
+        # LAB-HOLE end
 
     # --- the sensitive instructions: the one place a virtualization strategy plugs in ---------
     def virtualization_trap(self, guest: Guest, word: int) -> None:

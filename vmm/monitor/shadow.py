@@ -96,11 +96,16 @@ class Shadows:
 
     def flush(self) -> None:
         """The guest ran stpmar or tlbflush: no cached translation may outlive it."""
+        # LAB-HOLE begin flush
+        # LAB: with the cache, mark every cached shadow stale (a new epoch: each is resynced when
+        # LAB: next installed); without it, drop every shadow but the physical one
+        # LAB-STUB pass
         if self.cache:
             self.epoch += 1
             return
         for key in [k for k in self.maps if k != PHYSICAL]:
             self._drop(self.maps[key])
+        # LAB-HOLE end
 
     def reload(self) -> None:
         """Put the installed shadow back in the real pmar (a world switch back to this guest)."""
@@ -109,6 +114,11 @@ class Shadows:
     # --- filling ---------------------------------------------------------------------------------
     def fill(self, shadow: ShadowMap, va: int, gpa: int, root: int, leaf: int) -> None:
         """Map va's page in ``shadow`` to the host page behind gpa (a hidden fault's fix)."""
+        # LAB-HOLE begin fill
+        # LAB: write the leaf for va: the host page behind gpa (hppn), the R/W/X the guest's leaf
+        # LAB: and the strategy allow (flags), PTE_U and PTE_V; remember the guest entries it came
+        # LAB: from
+        # LAB-STUB hppn, flags = 0, 0
         flags = RWX if shadow.key == PHYSICAL else leaf & RWX
         flags = self.leaf_flags(gpa >> PAGE_SHIFT, flags, shadow.key == PHYSICAL or not shadow.key[1])
         hppn = self.mmap.host_page(gpa >> PAGE_SHIFT)
@@ -124,6 +134,7 @@ class Shadows:
             self._changed(shadow)
         if shadow.key != PHYSICAL:
             shadow.sources[vpn] = (root, leaf)
+        # LAB-HOLE end
         self.stats.shadow_fills += 1
         if self.events is not None:
             self.events.emit("fill", shadow=shadow, va=va, gpa=gpa, root=root, leaf=leaf,
@@ -173,6 +184,10 @@ class Shadows:
         read_word, vroot = self.read_word, shadow.key[0]
         roots: dict[int, int] = {}              # root index -> the guest's root entry now
         stale = []
+        # LAB-HOLE begin resync
+        # LAB: list in stale every vpn whose guest root entry or leaf (read now from the guest's
+        # LAB: maps) differs from the pair it was filled from
+        # LAB-STUB pass
         for vpn, (root, leaf) in shadow.sources.items():
             index = vpn >> 10
             now = roots.get(index)
@@ -180,6 +195,7 @@ class Shadows:
                 now = roots[index] = read_word(vroot + (index << 2))
             if now != root or read_word((root & PTE_ADDR_MASK) + ((vpn & 0x3FF) << 2)) != leaf:
                 stale.append(vpn)
+        # LAB-HOLE end
         for vpn in stale:
             del shadow.sources[vpn]
             self._write(shadow.tables[vpn >> 10], vpn & 0x3FF, 0)
