@@ -11,6 +11,7 @@ from .errors import AsmError, Source
 from .expr import Str, TypeName
 from .limits import MAX_ALIGNMENT
 from .objfile import TEXT
+from .options import HANDLERS as OPTIONS
 from .positions import operand_texts, position
 
 NOP_BYTES = encode("addi").to_bytes(4, "little")  # addi x0, x0, 0
@@ -381,40 +382,6 @@ def _unmatched(opener: str):
 
 
 # --- directives for other tools: checked as llvm-mc checks them, then ignored ------------------
-_OPTIONS = ("push", "pop", "rvc", "norvc", "relax", "norelax")
-# RISC-V ELF attributes: name -> tag; an even tag takes a number, an odd one a string
-_ATTRIBUTES = {"stack_align": 4, "arch": 5, "unaligned_access": 6, "priv_spec": 8,
-               "priv_spec_minor": 10, "priv_spec_revision": 12}
-
-
-def _option(asm, stmt):
-    _arity(stmt, 1, 1, "an option name")
-    option = stmt.ops[0]
-    if not isinstance(option, str):
-        raise _err("expected an option name", 0)
-    if option == "rvc":
-        asm.warning("TOY32 has no compressed instructions: '.option rvc' is ignored", stmt.pos)
-    elif option not in _OPTIONS:
-        asm.warning("unknown option, expected " + ", ".join(f"'{o}'" for o in _OPTIONS),
-                    position(stmt, 0))
-
-
-def _attribute(asm, stmt):
-    """.attribute name-or-tag, value (llvm-mc's RISC-V attributes)."""
-    _arity(stmt, 2, 2, "an attribute and its value: .attribute arch, \"rv32i2p0_m2p0\"")
-    name = stmt.ops[0]
-    if isinstance(name, str):
-        tag = _ATTRIBUTES.get(name)
-        if tag is None:
-            raise _err(f"attribute name not recognised: {name}", 0)
-    else:
-        tag = asm.constant(name, stmt, 0, "the attribute tag")
-    if tag % 2:
-        _string(stmt.ops[1], 1)
-    else:
-        asm.constant(stmt.ops[1], stmt, 1, "the attribute value")
-
-
 def _one_string(asm, stmt):
     """.ident "text" / .file "name" (the DWARF 5 form of .file is not supported)."""
     _arity(stmt, 1, 1, "one string")
@@ -596,15 +563,15 @@ HANDLERS = {
     ".include": _include,
     ".endr": _unmatched(".rept"),
     ".endm": _unmatched(".macro"),
-    ".option": _option,
     ".end": _end,
     ".error": _message("error"),
     ".warning": _message("warning"),
 }
+HANDLERS.update(OPTIONS)
 HANDLERS.update({name: _cfi for name in _CFI_OPERANDS})
 HANDLERS.update({".cfi_escape": _cfi_escape, ".cfi_personality": _cfi_encoded_symbol,
                  ".cfi_lsda": _cfi_encoded_symbol, ".cfi_startproc": _cfi_startproc,
                  ".cfi_endproc": _cfi_endproc, ".cfi_sections": _cfi_sections})
-HANDLERS.update({".file": _one_string, ".ident": _one_string, ".attribute": _attribute,
+HANDLERS.update({".file": _one_string, ".ident": _one_string,
                  ".loc": _loc, ".addrsig": _no_operands, ".addrsig_sym": _symbols,
                  ".hidden": _symbols, ".protected": _symbols, ".internal": _symbols})

@@ -42,7 +42,8 @@ FORMS = {
     "j": (_RD, ("target", "jimm20")),
 }
 _ALIASES = {"sb": "b", "uj": "j"}
-RAW_TEXT = frozenset((".insn",))   # directives the assembler hands their statement as text
+# directives the assembler hands a statement whose operands do not parse: they read its text
+RAW_TEXT = frozenset((".insn", ".option"))
 
 
 def insn(asm, stmt):
