@@ -178,6 +178,10 @@ sys_brk:
 3:  lw      a0, P_BRK(s0)
 4:  ret
 
+# LAB-HOLE begin sleep
+# LAB: sleep_ticks(n): refuse n > SLEEP_MAX with -EINVAL; else set the caller's wake-up time (P_WAKE:
+# LAB: TIMER_NOW + n * TICK), make it P_SLEEPING, store its result 0 and give the processor away
+# LAB: (schedule). The table at the end of this file must name the handler too.
 # sleep_ticks(n) -> 0 after n ticks of TICK instructions (0 = yield), -EINVAL if n > SLEEP_MAX
 sys_sleep:
     li      t0, SLEEP_MAX
@@ -194,6 +198,7 @@ sys_sleep:
     sw      t0, P_STATE(s0)
     sw      zero, P_A0(s0)
     j       schedule
+# LAB-HOLE end
 
     .section .rodata
     .balign 4
@@ -205,5 +210,7 @@ syscall_table:                          # (number, handler) pairs, ended by a 0 
     .word SYS_SCHED_YIELD, sys_yield
     .word SYS_GETPID, sys_getpid
     .word SYS_BRK, sys_brk
+# LAB-HOLE begin sleep-table
     .word SYS_SLEEP_TICKS, sys_sleep
+# LAB-HOLE end
     .word 0, 0

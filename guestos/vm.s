@@ -169,6 +169,12 @@ demand_zero:
     bltu    a1, t0, 9f
     lw      t0, P_BRK(a0)
     bgeu    a1, t0, 9f
+# LAB-HOLE begin demand-zero
+# LAB: va is in the stack or the heap: give it a fresh zeroed page (page_alloc), mapped at va's
+# LAB: page in the process's page map (map_page) for user reads and writes; the live map changed,
+# LAB: so flush the TLB; a0 = 0. Out of memory, or already mapped: free the page, a0 = -1.
+# LAB-STUB 1:  li      a0, -1
+# LAB-STUB     ret
 1:  addi    sp, sp, -16
     sw      ra, 12(sp)
     sw      s0, 8(sp)
@@ -199,6 +205,7 @@ demand_zero:
     lw      s2, 0(sp)
     addi    sp, sp, 16
     ret
+# LAB-HOLE end
 9:  li      a0, -1
     ret
 
