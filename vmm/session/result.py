@@ -48,7 +48,9 @@ class GuestResult:
     output: its console output (at most the run's ``max_output`` bytes: ``truncated`` says
     whether more was written). stopped/status: how it ended (module doc). report: the crash
     report or the message ``toyvm run`` prints at the end (pc, instruction, registers, why),
-    "" after a clean end. instructions: completed. stats: the ``--stats`` figures as a dict."""
+    "" after a clean end. instructions: completed. stats: the ``--stats-format json`` figures
+    (docs/stats.md): the whole dict for a bare run, the guest's entry of ``guests`` under the
+    monitor."""
     name: str
     image: str
     output: bytes
@@ -87,12 +89,15 @@ class GuestResult:
 @dataclass
 class Result:
     """A run: ``mode`` ("bare" or "monitor"), ``strategy`` (under the monitor), ``guests`` (one
-    GuestResult each; one for a bare run) and ``status`` (what toyvm run exits with). With one
-    guest, ``output``, ``stopped``, ``report``, ``instructions``, ``stats`` and ``ok`` are its."""
+    GuestResult each; one for a bare run), ``status`` (what toyvm run exits with) and ``stats``
+    (what ``toyvm run --stats-format json`` prints, docs/stats.md; each guest's ``stats`` is its
+    part of it). With one guest, ``output``, ``stopped``, ``report``, ``instructions`` and ``text``
+    are its."""
     mode: str
     strategy: str | None
     guests: list[GuestResult]
     status: int
+    stats: dict = field(default_factory=dict, repr=False)
 
     def _only(self) -> GuestResult:
         if len(self.guests) != 1:
@@ -103,7 +108,6 @@ class Result:
     stopped = property(lambda self: self._only().stopped)
     report = property(lambda self: self._only().report)
     instructions = property(lambda self: self._only().instructions)
-    stats = property(lambda self: self._only().stats)
     text = property(lambda self: self._only().text)
 
     @property
@@ -112,7 +116,7 @@ class Result:
 
     def to_dict(self, output: bool = True) -> dict:
         return {"mode": self.mode, "strategy": self.strategy, "status": self.status,
-                "guests": [g.to_dict(output) for g in self.guests]}
+                "guests": [g.to_dict(output) for g in self.guests], "stats": self.stats}
 
 
 def several_status(guests: list[GuestResult]) -> int:

@@ -19,7 +19,7 @@ from ..machine.boot import boot
 from .errors import LoadError, UsageError
 from .images import Image
 from .result import STATUS_OF, GuestResult, Result, several_status
-from .stats import bare_stats, guest_stats
+from .stats import bare_stats, monitor_stats
 
 # A run with no bound of its own stops here: about 5 s of a CPU-bound program on the bare
 # machine (20 MIPS), longer under the monitor; so a kernel that never ends cannot hang a caller.
@@ -170,9 +170,10 @@ def run(image, modules=(), *, input=b"", vmm: bool = False, strategy=None, mem: 
     elif stopped == "limit":
         report = crash_report(machine, f"stopped: --max-instructions {max_instructions} reached")
     status = STATUS_OF.get(stopped, status)
-    result = GuestResult(name, name, bytes(sink.data), stopped, status, report, machine.count,
-                         bare_stats(machine), sink.truncated)
-    return Result("bare", None, [result], status)
+    stats = bare_stats(machine, stopped, status)
+    result = GuestResult(name, name, bytes(sink.data), stopped, status, report, machine.count, stats,
+                         sink.truncated)
+    return Result("bare", None, [result], status, stats)
 
 
 def run_guests(guests, *, strategy="trap", slice_instructions: int | None = None,
@@ -223,7 +224,8 @@ def run_guests(guests, *, strategy="trap", slice_instructions: int | None = None
     finally:
         files.close()
     results = []
-    for guest, sink, (name, image_name) in zip(monitor.guests, sinks, names):
+    stats = monitor_stats(monitor)
+    for guest, sink, (name, image_name), guest_stats in zip(monitor.guests, sinks, names, stats["guests"]):
         stop = guest.exit
         if stop is not None:
             stopped, status, report = stop.kind, stop.exit_status, stop.message
@@ -236,6 +238,6 @@ def run_guests(guests, *, strategy="trap", slice_instructions: int | None = None
             status = 0
         status = STATUS_OF.get(stopped, status)
         results.append(GuestResult(name, image_name, bytes(sink.data), stopped, status, report, guest.vcpu.count,
-                                   guest_stats(guest), sink.truncated))
+                                   guest_stats, sink.truncated))
     status = results[0].status if len(results) == 1 else several_status(results)
-    return Result("monitor", getattr(strategy_class, "name", strategy_class.__name__), results, status)
+    return Result("monitor", getattr(strategy_class, "name", strategy_class.__name__), results, status, stats)
