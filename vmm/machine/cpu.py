@@ -58,6 +58,11 @@ CONSOLE_POLL = 10_000   # instructions between polls of an interactive console f
 INTERRUPT_POLL = 200_000
 
 
+def _declined(*_):
+    """No monitor performs mfsr/mtsr in line (Machine.emulate_in_line): they trap."""
+    return None
+
+
 class Machine(MemoryPaths, DebugHooks):
     def __init__(self, mem_size: int = DEFAULT_RAM_SIZE, *, hw_assist: bool = False,
                  repeat_limit: int = DEFAULT_REPEAT_LIMIT, console_in: ConsoleInput | None = None, console_out: ConsoleOutput | None = None):
@@ -202,7 +207,18 @@ class Machine(MemoryPaths, DebugHooks):
         return dict(M=self, R=self.regs, W=mem.u32, H=mem.u16, Hs=mem.s16, B=mem.u8, Bs=mem.s8, PG=mem.plain,
                     TR=self.mmu.read_fast[user], TW=self.mmu.write_fast[user],
                     LD=self._load_or_bail, ST=self._store_or_bail, LDX=self._load_slow,
-                    STX=self._store_slow, SYS=self._system, BAIL=RegionBail, **HELPERS)
+                    STX=self._store_slow, SYS=self._system, BAIL=RegionBail, VRD=_declined, VWR=_declined,
+                    **HELPERS)
+
+    def emulate_in_line(self, read_sr=None, write_sr=None) -> None:
+        """Let a monitor perform user-mode ``mfsr``/``mtsr`` (not of psw) without a trap:
+        translated user-mode code calls ``read_sr(number)`` (the value, or None) or
+        ``write_sr(number, value)`` (True, or False) and takes the trap only when they decline.
+        The monitor does for its guest's virtual kernel what handling the trap would, counted
+        the same: nothing differs for the guest but time. No arguments: they trap again."""
+        for namespace in self._namespaces:
+            namespace["VRD"] = read_sr or _declined
+            namespace["VWR"] = write_sr or _declined
 
     def _code_for(self, ctx: int, vpc: int, single: bool):
         """The translated function at vpc in context ctx (fetch faults trap and raise)."""

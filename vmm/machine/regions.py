@@ -25,12 +25,17 @@ _SYSTEM = {"ecall", "ebreak", "priv", "sensitive", "hypercall"}
 # mtsr psw is not among them: it may switch the mode or enable a pending interrupt.
 
 
+# In user mode the same mfsr/mtsr trap, but a monitor may perform them for its guest's virtual
+# kernel in line (Machine.emulate_in_line): user-mode regions ask it first, and leave through SYS
+# only when it declines (a real user program, a guest in virtual user mode, a watched run).
+
+
 def _stays_in_region(d: Decoded, kernel: bool) -> bool:
-    if not kernel or d.instr.kind != "priv":
+    if d.instr.kind != "priv":
         return False
     name = d.instr.mnemonic
     if name == "ldpmar":
-        return True
+        return kernel
     return name in ("mfsr", "mtsr") and d.imm in SR_NAMES and not (name == "mtsr" and SR_NAMES[d.imm] == "psw")
 
 

@@ -75,6 +75,7 @@ class RegionCompiler:
         self.translated = translated
         self.ram_size = ram_size
         self.single = single      # one instruction: precise helpers, registers written back first
+        self.kernel = True        # the block being written runs in kernel mode
         # one test for "misaligned or outside RAM" when the RAM size is a power of two
         self.power_of_two = ram_size & (ram_size - 1) == 0
 
@@ -179,6 +180,7 @@ class RegionCompiler:
             w(f"    k -= {add}")
         w(f"    {self.commit}")
         w(f"    return {b.pc}, k")
+        self.kernel = b.kernel
         for j, (pc, word, d) in enumerate(b.insns):
             done = f"k - {add - j}" if add - j else "k"
             if ends_block(d, b.kernel):
@@ -192,6 +194,21 @@ class RegionCompiler:
         if looping:
             w.depth -= 1
             self.loop_pc = None
+
+    def emulated_in_line(self, w: _Writer, pc: int, d: Decoded, done: str) -> None:
+        """User-mode mfsr/mtsr (not of psw): VRD returns the value, VWR True, when a monitor
+        performs it for its guest (Machine.emulate_in_line); when they decline (None, False) the
+        instruction traps through SYS, as the bare machine's does."""
+        if d.instr.mnemonic == "mtsr":
+            w(f"if not VWR({d.imm}, {self.src(d.rs1)}):")
+        else:
+            w(f"v = VRD({d.imm})")
+            w("if v is None:")
+        w.depth += 1
+        self.system(w, pc, d.word, done)
+        w.depth -= 1
+        if d.instr.mnemonic == "mfsr" and d.rd:
+            self.assign(w, d.rd, "v")
 
     def system(self, w: _Writer, pc: int, word: int, done: str) -> None:
         """The CPU executes it (``SYS``), registers written back first; it returns the region's
@@ -229,6 +246,8 @@ class RegionCompiler:
                 self.assign(w, rd, str((pc + (d.imm << 12)) & MASK))
         elif kind == "fence":
             pass
+        elif kind == "priv" and not self.kernel:   # user mode: a monitor's emulation in line, or SYS
+            self.emulated_in_line(w, pc, d, done)
         elif kind == "priv":              # kernel mode, in line (_stays_in_region)
             name = "pmar" if ins.mnemonic == "ldpmar" else SR_NAMES[d.imm]
             if ins.mnemonic == "mtsr":

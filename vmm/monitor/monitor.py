@@ -7,6 +7,7 @@ import io
 from ..machine import ConsoleInput, ConsoleOutput, Machine, Stop
 from .allocator import HostAllocator
 from .dispatch import Dispatcher
+from .in_line import in_line_emulation
 from .config import GuestConfig
 from .guest import Guest
 from .scheduler import DEFAULT_SLICE, Scheduler
@@ -26,6 +27,8 @@ class Monitor:
                                console_out=ConsoleOutput(io.BytesIO()))
         self.dispatcher = getattr(self.strategy, "dispatcher_class", Dispatcher)(self.machine)
         self.machine.monitor = self.dispatcher
+        if type(self.dispatcher) is Dispatcher:   # a lab's own dispatcher sees every trap
+            self.machine.emulate_in_line(*in_line_emulation(self.dispatcher))
         self.guests = [Guest(i, config, self.machine, self.allocator, cin, cout, shadow_cache,
                              self.strategy)
                        for i, (config, (cin, cout)) in enumerate(zip(configs, consoles))]
