@@ -10,8 +10,8 @@ the time differs (one call instead of leaving the region, the trap path and a ne
 mtsr psw, which may switch the mode or let an interrupt in, always traps.
 
 They decline (and the instruction traps as before) when the guest is in virtual user mode (the
-trap is reflected to it) and while the run is watched (an event trace, a tracer, a debugger), so
-that every monitor entry is seen.
+trap is reflected to it), while the run is watched (an event trace, a tracer, a debugger), so
+that every monitor entry is seen, and in the hardware guest mode, which has its own rules.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def in_line_emulation(dispatcher):
     def guest_kernel():
         guest = dispatcher.guest
         if (guest.vcpu.psw & PSW_U or guest.events is not None or machine.tracer is not None
-                or machine.debugger is not None):
+                or machine.debugger is not None or getattr(machine, "guest_control", None) is not None):
             return None
         traps = machine.stats.traps
         traps[PRIVILEGED_INSTRUCTION] = traps.get(PRIVILEGED_INSTRUCTION, 0) + 1
