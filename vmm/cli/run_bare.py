@@ -15,6 +15,7 @@ from ..machine.boot import boot
 from ..machine.devices import ConsoleClosed
 from .host import (EXIT_INTERNAL, EXIT_INTERRUPTED, AddressType, ClosedStream, SizeType, console_input,
                    ctrl_c_interrupts, output_failed, stdout_bytes)
+from .gdb import gdb_option
 from .run_vmm import run_monitor, vmm_options, wants_monitor
 from .trace_options import RunCommand, observe_options, take_observe
 
@@ -48,8 +49,9 @@ def build_machine(mem: int, hw_assist: bool, input_path: str | None, repeat_limi
               help="Give the kernel this ELF program (repeatable): placed in RAM after the kernel, "
                    "listed in the boot-info table whose address is in a0 (docs/boot.md).")
 @vmm_options
+@gdb_option
 def run(program, stats, max_instructions, repeat_limit, input_path, syscalls, mem, base,
-        hw_assist, modules, **vmm):
+        hw_assist, modules, gdb, **vmm):
     """Run PROGRAM (ELF, or a flat binary with --base) on a fresh TOY32 machine, or with --vmm
     as a guest of the virtual machine monitor (docs/vmm.md)."""
     observe = take_observe(vmm, stats)
@@ -57,13 +59,18 @@ def run(program, stats, max_instructions, repeat_limit, input_path, syscalls, me
         bare_options = dict(syscalls=syscalls, base=base, hw_assist=hw_assist)
         sys.exit(run_monitor(program, modules=modules, mem=mem, input_path=input_path,
                              max_instructions=max_instructions, repeat_limit=repeat_limit, stats=observe.stats,
-                             bare_options=bare_options, observe=observe, **vmm))
+                             bare_options=bare_options, observe=observe, gdb=gdb, **vmm))
     if program is None:
         raise click.UsageError("Missing argument 'PROGRAM'.")
     if modules and syscalls == "linux":
         raise click.UsageError("--module gives a kernel its programs; --syscalls linux runs a user program")
     machine = build_machine(mem, hw_assist, input_path, repeat_limit)
     image = load_program(machine, program, base, syscalls, modules)
+    if gdb is not None:
+        if observe.watching or syscalls:
+            raise click.UsageError("--gdb cannot be used with " + ("--syscalls" if syscalls else "--trace/--timeline"))
+        from .gdb import bare_runner
+        sys.exit(run_machine(machine, False, None, observe.stats, max_instructions, run=bare_runner(machine, gdb)))
     if observe.watching:
         from ..trace.bare import run_observed    # only when the run is watched
         sys.exit(run_observed(machine, program, image, observe, max_instructions, run_machine))

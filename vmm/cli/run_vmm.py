@@ -113,7 +113,7 @@ def wants_monitor(options: dict) -> bool:
 
 def run_monitor(program: str | None, *, modules, mem, input_path, max_instructions, repeat_limit, stats,
                 bare_options: dict, vmm, guests, guest_output, results_path, slice_instructions, strategy,
-                dump_maps, observe=None) -> int:
+                dump_maps, observe=None, gdb=None) -> int:
     """``toyvm run --vmm ...`` from its parsed options; the exit status. ``observe``: what to
     watch of the run (vmm/cli/trace_options.py: the trace, timeline, maps, statistics)."""
     for name, value in bare_options.items():
@@ -155,6 +155,11 @@ def run_monitor(program: str | None, *, modules, mem, input_path, max_instructio
         click.echo(f"toyvm: error: {e}", err=True)
         return EXIT_LOAD_ERROR
     watch = None
+    if gdb is not None:
+        if observe is not None and observe.watching:
+            raise click.UsageError("--gdb cannot be used with --trace/--timeline")
+        from .gdb import attach_to_monitor
+        attach_to_monitor(monitor, gdb)
     if observe is not None and observe.watching:
         from ..trace.monitor_run import Watch      # only when the run is watched
         watch = Watch(monitor, observe)
@@ -182,6 +187,9 @@ def run_monitor(program: str | None, *, modules, mem, input_path, max_instructio
         return EXIT_INTERRUPTED
     _epilogue(monitor, stats, dump_maps, watch)
     status = report_ends(monitor, stops)
+    if gdb is not None:
+        from .gdb import tell_end
+        tell_end(monitor.machine, status)
     if results_path is not None:
         write_results(results_path, monitor, stops, status, guest_output)
     failed = next((out.error for out in outputs if out.error is not None), None)

@@ -19,6 +19,7 @@ MAX_PHYS = 4096
 HELP = """toyvm monitor commands:
   break-on-trap [CAUSE ...|off]  stop at every trap entry, at those of the causes named, or no longer
   phys ADDR [LEN]                physical memory (guest-physical under the monitor), LEN <= 4096
+  count                          instructions completed and traps entered so far
   traps                          trap counters of the current thread so far
   maps                           the page maps (under the monitor: guest map, machine map, shadows)
   walk VA                        VA through the page maps (under the monitor: guest map, machine map, shadow)
@@ -43,6 +44,9 @@ def run_command(debugger, text: str) -> str:
             return debugger.points.set_trap_stop(args)
         if name == "phys":
             return _phys(thread, int(args[0], 0), int(args[1], 0) if len(args) > 1 else 16)
+        if name == "count":
+            count, traps = thread.position()
+            return f"{thread.name}: instructions completed {count}, traps entered {traps}\n"
         if name == "traps":
             return _traps(debugger, thread)
         if name == "maps":

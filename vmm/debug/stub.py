@@ -61,7 +61,7 @@ class Debugger:
     def __post_init__(self):
         self.running = False               # gdb waits for a stop reply
         self.step_tid: int | None = None   # stepping this thread (0: whichever runs)
-        self.last: dict[int, tuple] = {}   # tid -> (position, access) at its last boundary
+        self.last: dict[int, tuple] = {}   # tid -> position at its last boundary
         self.resume_at: dict[int, tuple] = {}   # tid -> position a resume started at
         self.reply = f"T05thread:{self.threads[0].tid:x};"
         self.g_tid = self.threads[0].tid   # Hg: whose registers
@@ -114,24 +114,25 @@ class Debugger:
         """Why to stop at this boundary of ``thread``, or None."""
         tid, points = thread.tid, self.points
         prev = self.last.get(tid)
-        access = None
-        if points.watchpoints:
-            access = points.access_of(thread, thread.read_register(PC))
-        self.last[tid] = (pos, access)
-        if prev is not None and prev[0] != pos:
-            if prev[1] is not None and pos[0] > prev[0][0]:
-                hit = points.watch_hit(prev[1])
-                if hit:
-                    return f"T{SIGTRAP:02x}{hit};"
-            if pos[1] > prev[0][1] and points.stops_on_trap(thread.trap_cause()):
+        self.last[tid] = pos
+        if prev is not None and prev != pos:
+            if pos[1] > prev[1] and points.stops_on_trap(thread.trap_cause()):
                 return f"T{SIGTRAP:02x}"
             if self.step_tid is not None and self.step_tid in (0, tid):
                 return f"T{SIGTRAP:02x}"
         if self.step_tid and not self.threads[self.step_tid - 1].alive:
             return f"T{SIGTRAP:02x}"          # the stepped guest ended: stop where we are
-        if points.breakpoints and self.resume_at.get(tid) != pos and \
-                thread.read_register(PC) in points.breakpoints:
-            return f"T{SIGTRAP:02x}swbreak:;"
+        if points.breakpoints or points.watchpoints:
+            pc = thread.read_register(PC)
+            if pc in points.breakpoints and self.resume_at.get(tid) != pos:   # not where it resumed
+                return f"T{SIGTRAP:02x}swbreak:;"
+            if points.watchpoints:
+                # before the access, as RISC-V triggers fire: gdb then steps over it itself
+                # (gdbarch have_nonsteppable_watchpoint) and compares the values
+                access = points.access_of(thread, pc)
+                hit = points.watch_hit(access) if access is not None else None
+                if hit:
+                    return f"T{SIGTRAP:02x}{hit};"
         return None
 
     def _stop(self, thread, reason: str) -> None:
@@ -149,18 +150,17 @@ class Debugger:
             if pos < r.end:
                 return None
             self.replay = None
-            self.last[thread.tid] = (pos, None)
+            self.last[thread.tid] = pos
             self.resume_at = {thread.tid: pos}
             return r.reason
         points = self.points
         prev = r.prev
         access = points.access_of(thread, thread.read_register(PC)) if points.watchpoints else None
         r.prev = (pos, access)
-        if prev is not None and prev[0] != pos and prev[0] < r.end:
-            if not r.step and prev[1] is not None and pos[0] > prev[0][0]:
-                hit = points.watch_hit(prev[1])
-                if hit:
-                    r.found = (prev[0], f"T{SIGTRAP:02x}{hit};")
+        if not r.step and prev is not None and prev[1] is not None and pos[0] > prev[0][0]:
+            hit = points.watch_hit(prev[1])
+            if hit:       # the point after the access: gdb steps back over it itself
+                r.found = (pos, f"T{SIGTRAP:02x}{hit};")
         if pos >= r.end:
             return self._next_segment(r)
         if r.step:

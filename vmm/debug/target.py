@@ -47,7 +47,7 @@ def target_xml() -> str:
     cpu = "".join(_reg(name, i) for i, name in enumerate(REGISTER_NAMES[:PC + 1]))
     system = "".join(_reg(name, PC + 1 + i) for i, name in enumerate(SYSTEM_NAMES))
     return ('<?xml version="1.0"?>\n<!DOCTYPE target SYSTEM "gdb-target.dtd">\n<target version="1.0">\n'
-            "<architecture>riscv:rv32</architecture>\n"
+            "<architecture>riscv:rv32</architecture>\n<osabi>none</osabi>\n"
             '<feature name="org.gnu.gdb.riscv.cpu">\n' + cpu + "</feature>\n"
             '<feature name="org.toyvm.toy32.sys">\n' + _psw_flags() + system + "</feature>\n"
             "</target>\n")
