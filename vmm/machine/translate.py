@@ -21,6 +21,8 @@ translation on/off and mode).
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 from isa import Decoded
 from isa.instructions import Instr
 from isa.machine import PAGE_SIZE, SR_NAMES
@@ -30,6 +32,7 @@ from .specialize import specialize
 
 MASK = 0xFFFFFFFF
 SIGN = 0x80000000
+COMPILED_SOURCES = 2048  # code objects kept for reuse (a large region's is ~30 KB: ~60 MB at most)
 MAX_RETURN_TESTS = 4    # return sites a jalr compares its target with before leaving the region
 LOAD_KINDS = ((1, False), (1, True), (2, False), (2, True), (4, False))   # (width, signed)
 
@@ -371,5 +374,14 @@ def compile_region(source: str, namespace: dict, name: str):
     source = source.replace("def region(budget):", f"def region(budget, {defaults}):", 1)
     factory = f"def make({params}):\n" + "".join("    " + line + "\n" for line in source.splitlines()) + "    return region\n"
     scope: dict = {}
-    exec(compile(factory, name, "exec"), scope)
+    exec(_compiled(factory, name), scope)
     return scope["make"](**namespace)
+
+
+@lru_cache(maxsize=COMPILED_SOURCES)
+def _compiled(factory: str, name: str):
+    """Python's compile() is most of the cost of translating: a region translated again (the
+    same program in another Machine, as compare, grading and tests run it, or after its page
+    was written) reuses the code object. The source text is the whole key: it holds every
+    address and constant the code depends on."""
+    return compile(factory, name, "exec")
