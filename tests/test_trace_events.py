@@ -166,3 +166,10 @@ def test_guest_filter_and_errors(tmp_path, built):
     assert r.returncode == 2 and "no guest named 'guest9'" in r.stderr.decode()
     r = toyvm("run", "--trace-from", "no_such_symbol", built["popf"])
     assert r.returncode == 2 and "no symbol 'no_such_symbol'" in r.stderr.decode()
+
+
+def test_docs_list_every_kind_of_event():
+    """docs/observe.md's table of events has exactly the kinds of vmm/monitor/events.py."""
+    text = (ROOT / "docs/observe.md").read_text()
+    section = text[text.index("### The events"):text.index("## The timeline")]
+    assert set(re.findall(r"^\| `([\w-]+)` \|", section, re.M)) == set(KINDS)
