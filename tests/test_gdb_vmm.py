@@ -1,0 +1,82 @@
+"""A real gdb-multiarch against ``toyvm run --vmm --gdb``: each guest a thread, registers of the
+guest's virtual CPU, stepping into a trap the monitor reflects, the monitor's view through
+``monitor`` commands, and a debugged run printing and counting exactly as an undebugged one."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from gdb_session import (TRAPPER, TRAPPER_OUTPUT, build_guestos, build_kernel, needs_gdb, plain_run, run_gdb,
+                         values)
+
+pytestmark = needs_gdb
+
+
+@pytest.fixture(scope="module")
+def trapper(tmp_path_factory):
+    return build_kernel(tmp_path_factory.mktemp("gdbvmm"), "trapper", TRAPPER)
+
+
+@pytest.fixture(scope="module")
+def guestos(tmp_path_factory):
+    return build_guestos(tmp_path_factory.mktemp("gdbguestos"))
+
+
+def two_guests(kernel):
+    return ["--vmm", "--guest", str(kernel.path), "--guest", str(kernel.path)]
+
+
+def test_guests_are_threads_with_their_virtual_cpu(trapper):
+    s = run_gdb(trapper.path, ["break *watched_store", "continue", "info threads", "info registers pc psw",
+                               "monitor real", "thread 2", "info registers pc", "continue", "info registers pc psw",
+                               "monitor thread 2 count", "delete", "continue"], two_guests(trapper))
+    sym = trapper.symbols
+    assert "Thread 1 hit Breakpoint 1" in s.gdb and "Thread 2 hit Breakpoint 1" in s.gdb
+    assert re.search(r"\* 1\s+Thread 1 \(guest1 .*on the processor\)", s.gdb)
+    assert re.search(r"  2\s+Thread 2 \(guest2 .*waiting\)", s.gdb)
+    pcs = values(s.gdb, "pc")
+    assert pcs[0] == sym["watched_store"] and pcs[-1] == sym["watched_store"]
+    # the guest's own psw (user mode as the guest sees it); the real one is the monitor's
+    assert values(s.gdb, "psw") == [0xF, 0xF]
+    real = re.search(r"real processor: psw ([0-9a-f]+)", s.gdb)
+    assert int(real.group(1), 16) & 1
+    assert re.search(r"guest2: instructions completed \d+, traps entered 3", s.gdb)
+    plain = plain_run(two_guests(trapper))
+    assert s.stdout == plain.stdout and s.status == plain.returncode
+    assert s.stdout.count(b"|") == 2 and b"IFJIT" in s.stdout
+
+
+def test_stepi_into_a_reflected_trap(trapper):
+    s = run_gdb(trapper.path, ["break *faulting_load", "continue", "stepi", "info registers pc cause epc tval psw",
+                               "monitor traps"], ["--vmm", trapper.path])
+    sym = trapper.symbols
+    assert values(s.gdb, "pc") == [sym["handler"]]
+    assert values(s.gdb, "cause") == [5] and values(s.gdb, "tval") == [0xF0000000]
+    assert values(s.gdb, "epc") == [sym["faulting_load"]] and values(s.gdb, "psw") == [0xC]
+    assert "true fault PAGE_FAULT_LOAD: 1" in s.gdb
+    assert s.stdout == TRAPPER_OUTPUT
+
+
+def test_monitor_walk_and_maps_of_a_paging_guest(guestos):
+    args = ["--vmm", guestos.kernel, "--module", guestos.hello]
+    s = run_gdb(guestos.kernel, ["break trap_entry", "continue", "monitor walk 0x10000", "monitor maps"], args)
+    assert "guest page map (guest-virtual -> guest-physical) at" in s.gdb
+    assert re.search(r"machine map \(guest-physical -> host-physical\): [0-9a-f]{8} -> [0-9a-f]{8}", s.gdb)
+    assert "installed shadow (guest-virtual -> host-physical)" in s.gdb
+    assert "=== guest1: machine map" in s.gdb and "=== guest1: shadow maps" in s.gdb
+
+
+def test_debugged_guests_print_and_count_as_undebugged(guestos):
+    args = ["--vmm", "--stats", "--guest", f"{guestos.kernel} --module {guestos.hello}",
+            "--guest", f"{guestos.kernel} --module {guestos.primes}"]
+    plain = plain_run(args)
+    s = run_gdb(guestos.kernel, ["break trap_entry", "continue", "thread 2", "stepi", "stepi", "continue",
+                                 "delete", "continue"], args)
+    assert s.gdb.count("hit Breakpoint 1") >= 2
+    assert s.stdout == plain.stdout and s.status == plain.returncode
+    panel = [line for line in s.stderr.splitlines() if not line.startswith("toyvm: gdb")]
+    numbers = [line for line in panel if re.search(r"\d", line) and "wall" not in line and "MIPS" not in line]
+    plain_numbers = [line for line in plain.stderr.decode().splitlines()
+                     if re.search(r"\d", line) and "wall" not in line and "MIPS" not in line]
+    assert numbers == plain_numbers and len(numbers) > 10
