@@ -47,7 +47,7 @@ RAW_TEXT = frozenset((".insn", ".option"))
 
 
 def insn(asm, stmt):
-    fmt, ops = _read(asm, stmt)
+    fmt, ops, opcode_at = _read(asm, stmt)
     if fmt == "r" and len(ops) == 7:
         fmt = "r4"
     if fmt == "i" and len(ops) == 4 and isinstance(ops[3], (Mem, Paren)):
@@ -56,7 +56,7 @@ def insn(asm, stmt):
     if len(ops) != len(form) + 1:
         raise AsmError(f"'.insn {fmt.split('.')[0]}' takes {len(form) + 1} operands: "
                        f"{_syntax(fmt)}", len(ops) if len(ops) > len(form) + 1 else None)
-    word = _opcode(asm, stmt, ops[0])
+    word = _opcode(asm, stmt, ops[0], opcode_at)
     pc = asm.section.offset
     fixup = None
     for i, (what, where, *limit) in enumerate(form, start=1):
@@ -98,15 +98,20 @@ def _syntax(fmt: str) -> str:
         names.get(what, what) for what, *_ in FORMS[fmt])
 
 
-def _opcode(asm, stmt, op) -> int:
+def _opcode(asm, stmt, op, at) -> int:
+    """The opcode operand's value; ``at``: where it is (operand 0 of the statement is the
+    format letter, as the line reads)."""
     if isinstance(op, str) and op.upper() in OPCODES:
         return OPCODES[op.upper()]
     if isinstance(op, str) and op not in asm.obj.symbols:
-        raise AsmError(f"unknown opcode name '{op}'", 0)
-    value = asm.constant(op, stmt, 0, "the opcode")
+        raise AsmError(f"unknown opcode name '{op}'", at)
+    try:
+        value = asm.constant(op, stmt, 0, "the opcode")
+    except AsmError as e:
+        raise AsmError(str(e), at) from None
     if not 0 <= value <= 127 or value & 3 != 3:
         raise AsmError("the opcode must be a major opcode name or an integer in the range "
-                       "[0, 127] whose two low bits are 11 (a 32-bit instruction)", 0)
+                       "[0, 127] whose two low bits are 11 (a 32-bit instruction)", at)
     return value
 
 
@@ -133,7 +138,9 @@ def _read(asm, stmt):
             asm.diagnostics.add(e)
         raise AsmError(errors[0].message, Name("", errors[0].pos.col))
     ops = stmts[-1].ops if stmts and stmts[-1].kind == INSTR else ()
-    return fmt, list(ops)
+    after = begin + len(word)
+    opcode_at = after + len(line[after:end]) - len(line[after:end].lstrip()) + 1
+    return fmt, list(ops), Name("", opcode_at)
 
 
 HANDLERS = {".insn": insn}

@@ -307,21 +307,28 @@ def _syntax_error(e: UnexpectedInput, text: str) -> tuple[str, int, int, bool]:
     return msg, line, col, False
 
 
-_WORD = re.compile(r"\s*(?:[A-Za-z_.$][A-Za-z0-9_.$]*\s*:\s*)*([A-Za-z_.$][A-Za-z0-9_.$]*)")
+_WORD = re.compile(r"\s*(?:(?:[A-Za-z_.$][A-Za-z0-9_.$]*|[0-9]+)\s*:\s*)*"
+                   r"([A-Za-z_.$][A-Za-z0-9_.$]*)")
 
 
-def _unparsed(source: Source, line: int, col: int, error: Diagnostic) -> Stmt | None:
-    """The statement of ``line`` in which the error at ``col`` lies, as an UNPARSED one."""
+def _span(text: str, col: int) -> tuple[int, int] | None:
+    """(start, end) of the ';'-separated statement of the line ``text`` that holds ``col``."""
     from .positions import statement_spans
-    text = source.line_text(line)
     for start, end in statement_spans(text):
         if start <= col - 1 <= end:
-            m = _WORD.match(text, start, end)
-            if m is None:
-                return None
-            return Stmt(UNPARSED, m.group(1).lower(), (error, text[m.end():end]), source, line,
-                        m.start(1) + 1)
+            return start, end
     return None
+
+
+def _unparsed(source: Source, line: int, span: tuple[int, int], error: Diagnostic) -> Stmt | None:
+    """The statement at ``span`` of ``line`` in which an error lies, as an UNPARSED one."""
+    text = source.line_text(line)
+    start, end = span
+    m = _WORD.match(text, start, end)
+    if m is None:
+        return None
+    return Stmt(UNPARSED, m.group(1).lower(), (error, text[m.end():end]), source, line,
+                m.start(1) + 1)
 
 
 def parse_chunk(source: Source, text: str, line_offset: int = 0) -> tuple[list[Stmt], list[Diagnostic]]:
@@ -344,31 +351,39 @@ def parse_chunk(source: Source, text: str, line_offset: int = 0) -> tuple[list[S
                                          "on the rest of the file", Position(source, abs_line, 1)))
                 break
             error = Diagnostic("error", msg, Position(source, abs_line, col))
-            # Drop what was read of the bad line, except its labels (so that references
-            # to them do not turn into more errors).
+            line_text = source.line_text(abs_line)
+            span = None if give_up else _span(line_text, col)
+            # Drop what was read of the statement in error, except its labels (so that
+            # references to them do not turn into more errors).
+            first = span[0] if span else 0
             keep = []
-            while stmts and stmts[-1].line >= abs_line:
+            while stmts and stmts[-1].line == abs_line and stmts[-1].col > first:
                 stmt = stmts.pop()
-                if stmt.kind == LABEL:
+                if stmt.kind == LABEL or stmt.kind == LOCAL_LABEL:
                     keep.append(stmt)
             stmts += reversed(keep)
-            unparsed = None if give_up else _unparsed(source, abs_line, col, error)
+            unparsed = None if span is None else _unparsed(source, abs_line, span, error)
             if unparsed is None:
                 errors.append(error)
             else:
                 stmts.append(unparsed)
             if give_up:
                 break
-            # Resume on the line after the error (the start of a line is the parser's
-            # initial state: the grammar is a flat list of lines).
+            # Resume after the statement in error: after its ';' on the same line (blanked
+            # up to there, so columns stay right), else on the next line (the start of a
+            # line is the parser's initial state: the grammar is a flat list of lines).
             cut = 0
-            for _ in range(line):
+            for _ in range(line - 1):
                 cut = text.find("\n", cut) + 1
-                if cut == 0:
-                    break
-            if cut == 0:
+            line_end = text.find("\n", cut)
+            if span is not None and line_text[span[1]:span[1] + 1] == ";":
+                text = " " * (span[1] + 1) + line_text[span[1] + 1:] + \
+                    (text[line_end:] if line_end >= 0 else "")
+                b.line_offset = abs_line - 1
+                continue
+            if line_end < 0:
                 break
-            text = text[cut:]
+            text = text[line_end + 1:]
             b.line_offset = abs_line
     b.stmts, b.errors, b.source = [], [], None
     return stmts, errors

@@ -44,11 +44,12 @@ def _run(cmd: list, what: str) -> None:
         raise AssertionError(f"{what} failed:\n{done.stderr[:4000]}")
 
 
-def llvm_object(source: str, workdir: Path) -> Path:
+def llvm_object(source: str, workdir: Path, options=()) -> Path:
+    """``options``: more llvm-mc arguments (-I DIR, --defsym NAME=VALUE)."""
     need("llvm-mc")
     src, obj = workdir / "ref.s", workdir / "ref.o"
     src.write_text(source)
-    _run(LLVM_MC + ["-o", str(obj), str(src)], "llvm-mc")
+    _run(LLVM_MC + [*options, "-o", str(obj), str(src)], "llvm-mc")
     return obj
 
 
@@ -63,12 +64,13 @@ def llvm_text(source: str) -> bytes:
             return elf.get_section_by_name(".text").data()
 
 
-def llvm_linked(source: str, base: int = DEFAULT_TEXT_BASE) -> dict[str, tuple[int, bytes]]:
+def llvm_linked(source: str, base: int = DEFAULT_TEXT_BASE,
+                options=()) -> dict[str, tuple[int, bytes]]:
     """{section: (address, bytes)} of ``source`` assembled by llvm-mc and linked by ld.lld."""
     need("llvm-mc", "ld.lld")
     with tempfile.TemporaryDirectory() as d:
         work = Path(d)
-        obj = llvm_object(source, work)
+        obj = llvm_object(source, work, options)
         script, exe = work / "ref.ld", work / "ref.elf"
         script.write_text(LINKER_SCRIPT.format(base=base))
         _run(["ld.lld", "-T", str(script), "-e", "0", "-o", str(exe), str(obj)], "ld.lld")
@@ -90,8 +92,28 @@ def toyasm_text(source: str) -> bytes:
     return assemble_source(source).text
 
 
-def toyasm_linked(source: str, base: int = DEFAULT_TEXT_BASE) -> dict[str, tuple[int, bytes]]:
-    return elf_sections(assemble_source(source, text_base=base).to_elf())
+def toyasm_linked(source: str, base: int = DEFAULT_TEXT_BASE,
+                  **options) -> dict[str, tuple[int, bytes]]:
+    """``options``: include_dirs, defsyms (as for asm.api.assemble_source)."""
+    return elf_sections(assemble_source(source, text_base=base, **options).to_elf())
+
+
+GNU_AS = ["riscv64-linux-gnu-as", "-march=rv32im", "-mabi=ilp32", "-mno-relax"]
+
+
+def gnu_text(source: str) -> bytes:
+    """The .text bytes GNU as (Debian's binutils-riscv64-linux-gnu) makes of ``source``, which
+    must need no relocations. Skips when GNU as is not installed (.ci/run installs it)."""
+    need(GNU_AS[0])
+    with tempfile.TemporaryDirectory() as d:
+        src, obj = Path(d) / "ref.s", Path(d) / "ref.o"
+        src.write_text(source)
+        _run(GNU_AS + ["-o", str(obj), str(src)], "GNU as")
+        with open(obj, "rb") as f:
+            elf = ELFFile(f)
+            rel = elf.get_section_by_name(".rela.text")
+            assert rel is None or rel.num_relocations() == 0, "source needs relocations"
+            return elf.get_section_by_name(".text").data()
 
 
 def words(data: bytes) -> list[str]:
