@@ -18,7 +18,7 @@ import sys
 import click
 
 from .host import EXIT_BROKEN_PIPE, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OUTPUT_ERROR, stdout_to_devnull
-from .grade import grade_command
+from .grade import grade_command, lab_command
 from .lab import classify_command, compare_command
 from .run_bare import run
 from .timeline_plot import timeline_plot_command
@@ -55,5 +55,6 @@ main.add_command(classify_command)
 main.add_command(compare_command)
 main.add_command(timeline_plot_command)
 main.add_command(grade_command)
+main.add_command(lab_command)
 
 __all__ = ["main", "EXIT_BROKEN_PIPE", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_OUTPUT_ERROR"]

@@ -14,6 +14,7 @@ import time
 
 import click
 
+from ..grade.labs import LABS
 from .host import EXIT_INTERNAL
 
 
@@ -76,6 +77,7 @@ def grade_command(submissions, tests, workers, json_path, csv_path, junit_path, 
         from rich.console import Console
         summary_table(results, Console(highlight=False, soft_wrap=False))
         click.echo(failures_text(results), nl=False)
+        sys.stdout.flush()
     passed = sum(r.outcome == "pass" for s in results for r in s.runs)
     click.echo(f"toyvm grade: {len(results)} submissions, {runs} runs, {passed} passed, "
                f"in {elapsed:.1f} s with {workers} at a time", err=True)
@@ -105,3 +107,23 @@ class _ProgressBar:
     def stop(self) -> None:
         if hasattr(self, "progress"):
             self.progress.stop()
+
+
+@click.command("lab")
+@click.argument("name", type=click.Choice(list(LABS)))
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--reference", is_flag=True, help="Write the reference solution instead of the skeleton (for teachers).")
+def lab_command(name, directory, reference):
+    """Write lab NAME's kit into DIRECTORY: the project's own code with its LAB-HOLE regions
+    blanked (docs/labs/NAME/README.md says what to fill in; docs/labs/NAME/tests.toml grades it)."""
+    from ..grade.labs import LabError, skeleton
+
+    try:
+        written = skeleton(name, directory, reference)
+    except LabError as e:
+        click.echo(f"toyvm: internal error: {e}", err=True)
+        sys.exit(EXIT_INTERNAL)
+    except OSError as e:
+        raise click.BadParameter(f"{directory}: {e.strerror}", param_hint="DIRECTORY") from None
+    for path in written:
+        click.echo(str(path))

@@ -3,9 +3,12 @@
     [build]                 how a submission of sources is assembled (toyasm build's options)
     sources = ["boot.s", "trap.s"]   link order of a directory submission (default: its *.s, sorted)
     base = "dir"            files of ``sources`` a submission lacks are taken from here
+    submit = ["trap.s"]     files a submission must have (the rest may come from ``base``)
     text_base, data_base, phys_base = 0x...    defsyms = { NAME = 1 }    include = ["dir"]
+    guestos = true          build as guestos is built (guestos/build.mk: its sources in link
+                            order, its layout; guestos/ is the base and an include directory)
 
-    [defaults]              for every [[test]] that does not say
+    [defaults]              any [[test]] key but name, for every [[test]] that does not say
     max_instructions = 5000000     timeout = 10.0 (s)     memory = "1G"     modes = ["bare"]
 
     [[test]]
@@ -41,7 +44,7 @@ SUBMISSION = "{submission}"
 ENDS = ("power_off", "halt", "crash", "limit", "timeout")
 DEFAULTS = {"max_instructions": 5_000_000, "timeout": 10.0, "memory": 1 << 30, "modes": ["bare"]}
 TOP_KEYS = ("build", "defaults", "test")
-BUILD_KEYS = ("sources", "base", "text_base", "data_base", "phys_base", "defsyms", "include")
+BUILD_KEYS = ("sources", "base", "submit", "text_base", "data_base", "phys_base", "defsyms", "include", "guestos")
 TEST_KEYS = ("name", "image", "modules", "input", "output", "output_contains", "status", "stopped", "check",
              "modes", "points", "max_instructions", "timeout", "memory", "mem")
 _UNITS = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
@@ -58,6 +61,7 @@ class Build:
     layout: dict = field(default_factory=dict)     # text_base, data_base, phys_base
     defsyms: dict = field(default_factory=dict)
     include: list[str] = field(default_factory=list)
+    submit: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -150,28 +154,18 @@ def load_suite(path) -> Suite:
         if key not in TOP_KEYS:
             failer(path)(f"unknown key {key!r} (a suite has {', '.join(TOP_KEYS)})")
     build = _build(table.get("build", {}), here, failer(f"{path}: [build]"))
-    defaults = dict(DEFAULTS)
     given = table.get("defaults", {})
     if not isinstance(given, dict):
         failer(path)("defaults must be a table: [defaults]")
-    for key, value in given.items():
-        fail = failer_key(failer(f"{path}: [defaults]"), key)
-        if key == "max_instructions":
-            defaults[key] = _whole(value, 1, fail)
-        elif key == "timeout":
-            defaults[key] = _seconds(value, fail)
-        elif key == "memory":
-            defaults[key] = _size(value, fail)
-        elif key == "modes":
-            defaults[key] = _modes(value, fail)
-        else:
-            failer(f"{path}: [defaults]")(f"unknown key {key!r} (max_instructions, timeout, memory, modes)")
+    if "name" in given:
+        failer(f"{path}: [defaults]")("a default name makes no sense: name each [[test]]")
+    _case({**given, "name": "-"}, 0, here, DEFAULTS, failer, path, where=f"{path}: [defaults]")   # checked once
     entries = table.get("test")
     if not isinstance(entries, list) or not entries or not all(isinstance(e, dict) for e in entries):
         failer(path)("needs [[test]] tables: [[test]] then name = \"...\"")
     cases, names = [], set()
     for i, entry in enumerate(entries):
-        case = _case(entry, i, here, defaults, failer, path)
+        case = _case({**given, **entry}, i, here, DEFAULTS, failer, path)
         if case.name in names:
             failer(f"{path}: test {i + 1}")(f"name {case.name!r} is used twice")
         names.add(case.name)
@@ -212,8 +206,29 @@ def _build(entry, here: Path, fail) -> Build:
                 where(f"must be a table of integers, {{ NAME = 1 }}, not {value!r}")
             build.defsyms = dict(value)
         elif key == "include":
-            build.include = [str(here / d) for d in _strings(value, where)]
+            build.include += [str(here / d) for d in _strings(value, where)]
+        elif key == "submit":
+            build.submit = _strings(value, where)
+        elif key == "guestos":
+            if not isinstance(value, bool):
+                where(f"must be true or false, not {value!r}")
+            if value:
+                _as_guestos(build)
     return build
+
+
+def _as_guestos(build: Build) -> None:
+    """guestos/build.mk's sources and layout, read by guestos/build.py (the one place that says them)."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[2] / "guestos"
+    spec = importlib.util.spec_from_file_location("toyvm_guestos_build", root / "build.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    build.sources = build.sources or [path.name for path in module.sources()]
+    build.base = build.base or root
+    build.layout = {**module.layout(), **build.layout}
+    build.include.append(str(root))
 
 
 def failer_key(fail, key):
@@ -224,14 +239,14 @@ def _path(value: str, here: Path) -> str:
     return value if value == SUBMISSION else str(here / value)
 
 
-def _case(entry: dict, i: int, here: Path, defaults: dict, failer, path: Path) -> Case:
-    fail = failer(f"{path}: test {i + 1}")
+def _case(entry: dict, i: int, here: Path, defaults: dict, failer, path: Path, where: str | None = None) -> Case:
+    fail = failer(where or f"{path}: test {i + 1}")
     if "name" not in entry:
         fail("needs name = \"...\"")
     name = _text(entry["name"], failer_key(fail, "name"))
     if not name or not name.isprintable():
         fail(f"name must be printable text, not {name!r}")
-    fail = failer(f"{path}: test {name!r}")
+    fail = failer(where or f"{path}: test {name!r}")
     for key in entry:
         if key not in TEST_KEYS:
             fail(f"unknown key {key!r} (a [[test]] has {', '.join(TEST_KEYS)})")

@@ -4,6 +4,7 @@ have, the first lines of the crash report, or what the teacher's check function 
 from __future__ import annotations
 
 import importlib.util
+import inspect
 from pathlib import Path
 
 from ..session.result import how
@@ -35,8 +36,9 @@ def _ended(result) -> str:
     return text
 
 
-def verdict(case, result) -> str | None:
-    """None when the run passes, else why not."""
+def verdict(case, result, run=None) -> str | None:
+    """None when the run passes, else why not. ``run``: what was run (image, modules, input,
+    mem, max_instructions, as paths and values), for a check function that takes it."""
     expected_end = case.stopped is not None or case.status is not None
     if case.stopped is not None and result.stopped != case.stopped:
         return f"{_ended(result)}; expected it to end with {case.stopped}"
@@ -51,14 +53,16 @@ def verdict(case, result) -> str | None:
                 message = f"output lacks {_quote(piece)}"
                 return f"the {message}" if result.ok or expected_end else f"{_ended(result)}\nand its {message}"
     if case.check is not None:
-        return run_check(case.check, result)
+        return run_check(case.check, result, run)
     if not expected_end and not result.ok:
         return _ended(result)
     return None
 
 
-def run_check(spec: str, result) -> str | None:
-    """The teacher's FILE.py:FUNCTION on the result: None or True passes; a string, False or an
+def run_check(spec: str, result, run=None) -> str | None:
+    """The teacher's FILE.py:FUNCTION on the result -- ``function(result)``, or
+    ``function(result, run)`` when it takes two arguments (``run``: what was run, e.g. to run the
+    same on the bare machine as the reference) -- None or True passes; a string, False or an
     AssertionError fails (with its message); any other exception is reported as the check's
     own failure, naming it."""
     file, _, name = spec.rpartition(":")
@@ -70,7 +74,8 @@ def run_check(spec: str, result) -> str | None:
     except Exception as e:
         return f"the check {spec} does not load: {type(e).__name__}: {e}"
     try:
-        answer = function(result)
+        takes_run = len(inspect.signature(function).parameters) >= 2
+        answer = function(result, run) if takes_run else function(result)
     except AssertionError as e:
         return str(e) or f"{name} failed"
     except Exception as e:

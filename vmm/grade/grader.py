@@ -4,6 +4,7 @@ that the same inputs give the same results file whatever order the runs finish i
 from __future__ import annotations
 
 import tempfile
+from types import SimpleNamespace
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,14 +60,16 @@ def run_case(image: str | None, submission_file: str, case, mode: str) -> dict:
         return path.replace(SUBMISSION, image if image is not None else submission_file)
 
     strategy = None if mode == "bare" else mode.replace(SUBMISSION, submission_file)
+    what = SimpleNamespace(image=fill(case.image), modules=[fill(m) for m in case.modules], input=case.input,
+                           mem=case.mem, max_instructions=case.max_instructions, strategy=strategy)
     try:
-        result = run(fill(case.image), [fill(m) for m in case.modules], input=case.input, strategy=strategy,
+        result = run(what.image, what.modules, input=case.input, strategy=strategy,
                      max_instructions=case.max_instructions, timeout=case.timeout,
                      **({"mem": case.mem} if case.mem is not None else {}))
     except ToyvmError as e:
         return {"outcome": "error", "message": str(e)}
     guest = result.guests[0]
-    message = verdict(case, guest)
+    message = verdict(case, guest, what)
     return {"outcome": "pass" if message is None else "fail", "stopped": guest.stopped, "status": guest.status,
             "instructions": None if guest.stopped == "timeout" else guest.instructions, "message": message or ""}
 

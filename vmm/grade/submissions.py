@@ -79,7 +79,9 @@ def build_submission(submission: Submission, build: Build, out: Path) -> dict:
     path} or {"error": the diagnostics}."""
     from ..session import AssemblyError, LoadError, assemble
 
-    missing = [str(p) for p in submission.sources if not p.is_file()]
+    folder = submission.path if submission.path.is_dir() else submission.path.parent
+    missing = [str(folder / name) for name in build.submit if not (folder / name).is_file()]
+    missing += [str(p) for p in submission.sources if not p.is_file() and str(p) not in missing]
     if missing:
         return {"error": f"missing source file{'s' * (len(missing) > 1)}: {', '.join(missing)}"}
     try:
