@@ -91,16 +91,6 @@ def run_strategy(guest: Guest, strategy: str) -> Run:
     stop = monitor.run()[0]
     seconds = time.perf_counter() - started
     s = monitor.guests[0].stats
-    entries = {
-        "privileged instructions": sum(s.privileged.values()),
-        "sensitive instructions": sum(s.sensitive.values()),
-        "hypercalls": sum(s.hypercalls.values()),
-        "device accesses": sum(s.devices.values()),
-        "hidden page faults": s.hidden_faults,
-        "binary translation faults": s.bt_faults,
-        "system calls reflected": s.syscalls,
-        "faults reflected": sum(s.true_faults.values()) + sum(s.reflected.values()),
-        "total": s.entries,
-    }
+    entries = s.entries_by_reason()      # the dict toyvm run --json gives too (docs/stats.md)
     return Run(strategy, out.getvalue(), stop.exit_status, stop.kind, sum(s.instructions), seconds,
                entries, s.emulated, guest.image_for(strategy) != guest.image)
