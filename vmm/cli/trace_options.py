@@ -98,7 +98,7 @@ def observe_options(command):
         click.option("--trace", is_flag=True,
                      help="Print one line per instruction and per trap or monitor event (stderr); "
                           "--trace=events: only the events, --trace=instructions: only the instructions."),
-        click.option("--trace-what", type=click.Choice(TRACE_WHAT), hidden=True),
+        click.option("--trace-what", hidden=True),     # --trace=WHAT, checked in take_observe
         click.option("--trace-file", type=click.Path(dir_okay=False, writable=True),
                      help="Write the trace to this file instead of stderr (implies --trace)."),
         click.option("--trace-guest", "trace_guests", multiple=True, metavar="NAME",
@@ -135,6 +135,9 @@ def take_observe(options: dict, stats: bool) -> Observe:
     observe. Every filter implies --trace, every statistics option --stats."""
     o = {name: options.pop(name) for name in OPTION_NAMES}
     what = o["trace_what"]
+    if what is not None and what not in TRACE_WHAT:
+        choices = ", ".join(repr(w) for w in TRACE_WHAT)
+        raise click.BadParameter(f"{what!r} is not one of {choices}.", param_hint="'--trace'")
     if what is None and (o["trace"] or o["trace_file"] or o["trace_guests"] or o["trace_from"] is not None
                          or o["trace_until"] is not None):
         what = "all"
