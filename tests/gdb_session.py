@@ -107,16 +107,17 @@ def build_kernel(directory: Path, name: str, source: str) -> Kernel:
 
 @dataclass
 class Session:
-    gdb: str              # gdb's output (stdout and stderr)
+    gdb: str              # gdb's output (stdout and stderr, in the order written)
     stdout: bytes         # toyvm's console output
     stderr: str           # toyvm's messages
     status: int           # toyvm's exit status
 
 
-def start_toyvm(args: list[str], **popen):
+def start_toyvm(args: list[str], cwd: Path = ROOT):
     """``toyvm run --gdb 0 ARGS``, waiting on a port; (process, port)."""
-    proc = subprocess.Popen(TOYVM + ["run", "--gdb", "0"] + [str(a) for a in args], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
+    proc = subprocess.Popen(TOYVM + ["run", "--gdb", "0"] + [str(a) for a in args], cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
     line = proc.stderr.readline().decode()
     found = re.search(r"waiting on .*:(\d+)$", line.strip())
     if found is None:
@@ -126,24 +127,25 @@ def start_toyvm(args: list[str], **popen):
     return proc, int(found.group(1))
 
 
-def run_gdb(elf: Path, commands: list[str], toyvm_args: list[str], timeout: float = 60) -> Session:
+def run_gdb(elf: Path, commands: list[str], toyvm_args: list[str], timeout: float = 60,
+            architecture: bool = True, cwd: Path = ROOT) -> Session:
     """gdb-multiarch -batch on ``elf``, connected to a fresh ``toyvm run --gdb``, running
     ``commands``; then toyvm is left to finish."""
-    proc, port = start_toyvm(toyvm_args)
-    script = ["set pagination off", "set confirm off", "set architecture riscv:rv32",
-              f"target remote :{port}"] + commands
+    proc, port = start_toyvm(toyvm_args, cwd)
+    script = ["set pagination off", "set confirm off"] + (["set architecture riscv:rv32"] if architecture else [])
+    script += [f"target remote :{port}"] + commands
     args = [GDB, "-nx", "-batch"]
     for command in script:
         args += ["-ex", command]
     try:
-        gdb = subprocess.run(args + [str(elf)], capture_output=True, text=True, timeout=timeout,
-                             env={**os.environ, "TERM": "dumb"})
+        gdb = subprocess.run(args + [str(elf)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             timeout=timeout, env={**os.environ, "TERM": "dumb"})
         out, err = proc.communicate(timeout=timeout)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-    return Session(gdb.stdout + gdb.stderr, out, err.decode(), proc.returncode)
+    return Session(gdb.stdout, out, err.decode(), proc.returncode)
 
 
 def plain_run(args: list[str]) -> subprocess.CompletedProcess:
