@@ -87,46 +87,53 @@ def parse_line(line: str, lineno: int, source: Source) -> list[Stmt] | None:
         code = line.split("#", 1)[0] if "#" in line else line
         out: list[Stmt] = []
         start = 0
-        for piece in code.split(";"):
-            m = _SIMPLE.match(piece)
-            if m is None:
-                break
-            label, name, operands = m.groups()
-            if label is not None:
-                out.append(Stmt(LABEL, label, None, source, lineno, start + m.start(1) + 1))
-            if name is None:
+        try:
+            for piece in code.split(";"):
+                m = _SIMPLE.match(piece)
+                if m is None:     # this statement only is read the general way
+                    out += _Line(line, lineno, source, start, start + len(piece)).statements()
+                    start += len(piece) + 1
+                    continue
+                _simple_statement(m, start, lineno, source, out)
                 start += len(piece) + 1
-                continue
-            col = start + m.start(2) + 1
-            try:
-                if operands is None:
-                    out.append(Stmt(INSTR, name.lower(), (), source, lineno, col))
-                else:
-                    out.append(Stmt(INSTR, name.lower(), _simple_operands(operands), source,
-                                    lineno, col))
-            except _GiveUp:
-                return None
-            start += len(piece) + 1
-        else:
-            return out
+        except _GiveUp:
+            return None
+        return out
     try:
         return _Line(line, lineno, source).statements()
     except _GiveUp:
         return None
 
 
+def _simple_statement(m: re.Match, start: int, lineno: int, source: Source, out: list) -> None:
+    """The statements of a match of _SIMPLE on the piece of the line from ``start``."""
+    label, name, operands = m.groups()
+    if label is not None:
+        out.append(Stmt(LABEL, label, None, source, lineno, start + m.start(1) + 1))
+    if name is None:
+        return
+    col = start + m.start(2) + 1
+    if operands is None:
+        out.append(Stmt(INSTR, name.lower(), (), source, lineno, col))
+    else:
+        out.append(Stmt(INSTR, name.lower(), _simple_operands(operands), source, lineno, col))
+
+
 class _Line:
     """The general case: tokens, then toy32.lark's grammar by recursive descent."""
 
-    __slots__ = ("line", "lineno", "source", "toks", "k", "depth")
+    __slots__ = ("line", "lineno", "source", "toks", "k", "depth", "end")
 
-    def __init__(self, line: str, lineno: int, source: Source):
-        self.line, self.lineno, self.source = line, lineno, source
+    def __init__(self, line: str, lineno: int, source: Source, start: int = 0,
+                 end: int | None = None):
+        """Read ``line[start:end]`` (one statement, or the whole line)."""
+        n = len(line) if end is None else end
+        self.line, self.lineno, self.source, self.end = line, lineno, source, n
         toks = []
-        pos, n = 0, len(line)
+        pos = start
         match = _TOKEN.match
         while True:
-            m = match(line, pos)
+            m = match(line, pos, n)
             if m is None:
                 raise _GIVE_UP
             kind = m.lastgroup
@@ -202,7 +209,7 @@ class _Line:
             return
         # As Lark's lexer: an operand list of only simple operands is one token
         start = _BLANKS.match(self.line, col - 1 + len(text)).end()
-        m = _OPERANDS.match(self.line, start)
+        m = _OPERANDS.match(self.line, start, self.end)
         if m is not None:
             ops = _simple_operands(m.group())
             end = m.end()

@@ -16,6 +16,7 @@ import re
 
 from .errors import AsmError
 from .expr import Str
+from .parser import INSTR
 from .positions import operand_texts, position
 
 _NO_EFFECT = ("norvc", "relax", "norelax", "pic", "nopic", "csr-check", "no-csr-check")
@@ -47,7 +48,11 @@ def _state(asm) -> _State:
 
 
 def _option(asm, stmt):
-    texts = operand_texts(stmt)
+    ops = stmt.ops
+    if stmt.kind == INSTR and len(ops) == 1 and type(ops[0]) is str and ops[0] != "arch":
+        texts = [ops[0]]    # the common case, read without going back to the line
+    else:
+        texts = operand_texts(stmt)
     if not texts or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", texts[0]):
         raise AsmError("expected an option name", 0 if texts else None)
     option = texts[0].lower()

@@ -108,16 +108,23 @@ def generate_arch_test(cases: int, seed: int = 1) -> str:
     return "\n".join(out) + "\n"
 
 
+RUNS = 3   # each side's time is its best of this many runs (the machine is shared)
+
+
 def _llvm_mc_seconds(source: str) -> float | None:
     if shutil.which("llvm-mc") is None:
         return None
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "t.s"
         path.write_text(source)
-        start = time.perf_counter()
-        subprocess.run(["llvm-mc", "-triple=riscv32", "-mattr=+m,-relax", "-filetype=obj",
-                        "-o", str(Path(d) / "t.o"), str(path)], check=True)
-        return time.perf_counter() - start
+        best = None
+        for _ in range(RUNS):
+            start = time.perf_counter()
+            subprocess.run(["llvm-mc", "-triple=riscv32", "-mattr=+m,-relax", "-filetype=obj",
+                            "-o", str(Path(d) / "t.o"), str(path)], check=True)
+            elapsed = time.perf_counter() - start
+            best = elapsed if best is None else min(best, elapsed)
+        return best
 
 
 def main() -> None:
@@ -132,14 +139,17 @@ def main() -> None:
     print(f"assembled {lines} lines ({len(exe.text)} bytes of code, {len(elf)} bytes of ELF) "
           f"in {elapsed:.2f} s: {lines / elapsed:,.0f} lines/s")
     test = generate_arch_test(cases)
-    start = time.perf_counter()
-    exe = assemble_source(test, name="arch.s")
-    exe.to_elf()
-    elapsed = time.perf_counter() - start
+    elapsed = None
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        exe = assemble_source(test, name="arch.s")
+        exe.to_elf()
+        run = time.perf_counter() - start
+        elapsed = run if elapsed is None else min(elapsed, run)
     llvm = _llvm_mc_seconds(test)
     versus = f"; llvm-mc {llvm:.3f} s, toyasm/llvm-mc {elapsed / llvm:.0f}x" if llvm else ""
     print(f"arch-test style, {cases} cases ({len(test) / 1e6:.2f} MB of source, "
-          f"{len(exe.text)} bytes of code): toyasm {elapsed:.2f} s{versus}")
+          f"{len(exe.text)} bytes of code): toyasm {elapsed:.2f} s{versus} (best of {RUNS})")
 
 
 if __name__ == "__main__":
