@@ -137,10 +137,14 @@ ipc_reply:
     lw      t0, T_PARTNER(t2)
     bne     t0, s0, 9f
     lw      t0, T_KIND(t2)
-    li      t1, K_SYSCALL
-    beq     t0, t1, 1f
     li      t1, K_FAULT
     beq     t0, t1, 2f
+    li      t1, K_TOUCH
+    beq     t0, t1, 3f
+    li      t1, RETRY_TOUCH             # a call (system call or MK_CALL) whose buffer needs
+    beq     a1, t1, touch               # a page mapped first: it runs again after pm's reply
+    li      t1, K_SYSCALL
+    beq     t0, t1, 1f
     sw      zero, P_A0(t2)              # K_CALL: the four words, and 0 for success
     sw      a1, P_A1(t2)
     sw      a2, P_A2(t2)
@@ -153,7 +157,63 @@ ipc_reply:
     mv      a1, t2
     li      a0, 0
     ret
+3:  beqz    a1, 2b                      # touched: run the system call again (its pc is
+    sw      a1, P_A0(t2)                # the ecall); refused: that is its result
+    lw      t0, P_PC(t2)
+    addi    t0, t0, 4
+    sw      t0, P_PC(t2)
+    j       2b
 9:  li      a0, -ESRCH
+    ret
+
+# touch (ipc_reply, t2 = the client): the driver answered RETRY_TOUCH, a2 = the address. The
+# client sends pm (MSG_TOUCH, 0, pc, va) as if it had faulted there, and its call (its
+# registers are still the call's) runs again when pm has mapped the page. The replier goes on (a1 = 0: no hand-over): nothing here
+# makes the driver wait for pm, so two servers never wait for each other.
+touch:
+    lw      t0, P_PC(t2)
+    addi    t0, t0, -4                  # back to the ecall
+    sw      t0, P_PC(t2)
+    li      t1, MSG_TOUCH
+    sw      t1, T_MSG(t2)
+    sw      zero, T_MSG + 4(t2)
+    sw      t0, T_MSG + 8(t2)
+    sw      a2, T_MSG + 12(t2)
+    li      t0, K_TOUCH
+    sw      t0, T_KIND(t2)
+    la      a1, thread_table + (TID_PM - 1) * THREAD_SIZE
+    sw      a1, T_PARTNER(t2)
+    lw      t0, P_STATE(a1)
+    li      t1, T_RECV
+    bne     t0, t1, 4f
+    mv      a0, t2                      # pm waits: the message is its now
+    addi    sp, sp, -16
+    sw      ra, 12(sp)
+    call    deliver
+    lw      ra, 12(sp)
+    addi    sp, sp, 16
+    j       6f
+4:  li      t1, T_DEAD
+    bne     t0, t1, 5f
+    li      t0, -EPIPE                  # nobody maps pages any more
+    sw      t0, P_A0(t2)
+    lw      t0, P_PC(t2)
+    addi    t0, t0, 4
+    sw      t0, P_PC(t2)
+    li      t0, P_RUNNABLE
+    sw      t0, P_STATE(t2)
+    j       6f
+5:  li      t0, T_SEND                  # pm is busy: queue up
+    sw      t0, P_STATE(t2)
+    sw      zero, T_QNEXT(t2)
+    lw      t0, T_QTAIL(a1)
+    beqz    t0, 7f
+    sw      t2, T_QNEXT(t0)
+    j       8f
+7:  sw      t2, T_QHEAD(a1)
+8:  sw      t2, T_QTAIL(a1)
+6:  li      a0, 0
+    li      a1, 0
     ret
 
 # thread_fault(a0 = thread, a1 = cause, a2 = pc, a3 = tval): an exception in user mode. A

@@ -122,7 +122,8 @@ k_reply_recv:
 # --- copying between a server and its client -------------------------------------------------
 # copy_in(a0 = client, a1 = its va, a2 = my va, a3 = n), copy_out(the same) -> a0 = n, or
 # -ESRCH (no such thread), -EPERM (it does not wait for my reply), -EFAULT (a range is not
-# mapped for user access, readable at the source and writable at the destination).
+# mapped for user access, readable at the source and writable at the destination; when it is
+# the client's, a1 = its first address that is not: a page pm may still map on demand).
 k_copy_in:
     li      a5, 0
     j       1f
@@ -166,8 +167,10 @@ k_copy_out:
     beqz    s5, 3f
     li      a3, PTE_W
 3:  call    uva_check
-    bnez    a0, 9f
-    lw      s4, P_PMAR(s4)
+    beqz    a0, 12f
+    sw      a1, P_A1(s0)                # the caller learns where (trap.s stores only a0)
+    j       9f
+12: lw      s4, P_PMAR(s4)
     srli    s4, s4, PAGE_SHIFT
     slli    s4, s4, PAGE_SHIFT          # the client's root
     li      s6, 0                       # kernel address of the client's byte, once known

@@ -11,6 +11,11 @@
 # nothing buffered and no end of input waits for that (one reader at a time: a second gets
 # -EAGAIN). All its state is in its data pages, so a restart (servers.s) starts it afresh.
 #
+# A buffer on a stack or heap page the program never touched is not mapped yet (pm maps such
+# pages on demand), so the copy fails: the driver then answers RETRY_TOUCH with the address, and
+# the kernel has pm map it and runs the call again (abi.inc). The driver never calls pm itself,
+# so pm, which calls the driver to print, and the driver never wait for each other.
+#
 # The fault-isolation demonstration (docs/microkernel.md): built with --defsym CONSOLE_BUG=1,
 # the driver dereferences a bad pointer on every read, as guestos's in-kernel driver does with
 # the same switch (../console.s); here only the driver dies.
@@ -45,6 +50,8 @@ serve:
     beq     a1, t0, on_read
     li      a1, -ENOSYS
 reply:                                  # reply a1 to s0, then the next message
+    li      a2, 0
+reply2:                                 # ... with a2 too
     mv      a0, s0
     li      a7, MK_REPLY_RECV
     ecall
@@ -87,7 +94,15 @@ on_write:
     j       1b
 3:  mv      a1, s3
     j       reply
-4:  mv      a1, a0
+4:  sub     t0, s3, s4                  # bytes written already
+    bnez    t0, 5f
+    li      t1, -EFAULT
+    bne     a0, t1, 6f
+    mv      a2, a1                      # a page of the buffer not touched yet, maybe: pm
+    li      a1, RETRY_TOUCH             # maps it (or refuses) and the call runs again
+    j       reply2
+5:  mv      a0, t0                      # a short write: what was written
+6:  mv      a1, a0
     j       reply
 
 # read(fd = a2, buf = a3, n = a4) -> bytes read (at least 1), 0 at end of input, -EBADF, ...
@@ -157,7 +172,12 @@ give:
     mv      a3, s5
     li      a7, MK_COPY_OUT
     ecall
-    mv      a1, a0
+    li      t0, -EFAULT
+    bne     a0, t0, 2f
+    mv      a2, a1                      # a page not touched yet, maybe (on_write): the
+    li      a1, RETRY_TOUCH             # input stays buffered for the call's next run
+    j       reply2
+2:  mv      a1, a0
     bltz    a0, reply
     li      t0, IN_HEAD
     lw      t1, 0(t0)

@@ -61,6 +61,8 @@ serve:
     beqz    a0, next                    # pm takes no interrupts
     li      t0, MSG_FAULT
     beq     a1, t0, on_fault
+    li      t0, MSG_TOUCH
+    beq     a1, t0, on_touch
     li      t0, SYS_GETPID
     beq     a1, t0, on_getpid
     li      t0, SYS_BRK
@@ -160,6 +162,36 @@ on_fault:
     bnez    a0, kill                    # no memory (or mapped already: a real fault)
     li      a1, 0
     j       reply                       # the program runs the instruction again
+
+# (MSG_TOUCH, 0, pc = a3, va = a4): a system call's buffer page, for a driver (abi.inc). In
+# the stack area or below the break: a fresh zero page, reply 0 (the call runs again); else
+# -EFAULT, its result -- as guestos's user_check maps stack and heap pages on demand.
+on_touch:
+    mv      s4, a4
+    mv      a0, s0
+    call    proc_of
+    mv      s1, a0
+    li      a1, -EFAULT
+    lw      t0, PROC_PID(s1)
+    beqz    t0, reply
+    li      t0, USER_TOP
+    bgeu    s4, t0, reply
+    li      t0, USER_TOP - STACK_MAX
+    bgeu    s4, t0, 1f
+    lw      t0, PROC_HEAP(s1)
+    bltu    s4, t0, reply
+    lw      t0, PROC_BRK(s1)
+    bgeu    s4, t0, reply
+1:  mv      a0, s0
+    srli    a1, s4, PAGE_SHIFT
+    slli    a1, a1, PAGE_SHIFT
+    li      a2, PTE_R | PTE_W
+    li      a7, MK_MAP_ZERO
+    ecall
+    li      a1, 0
+    beqz    a0, reply
+    li      a1, -EFAULT                 # mapped already, with too few rights: a real fault
+    j       reply
 
 # "guestos: pid N (NAME) killed: CAUSE pc=0x... tval=0x...", as guestos prints it (proc.s)
 kill:

@@ -31,7 +31,8 @@ uva_leaf:
 
 # uva_check(a0 = thread, a1 = va, a2 = length, a3 = PTE_R or PTE_W) -> a0 = 0 when every byte
 # of va .. va+length lies in the user half and is mapped with PTE_V | PTE_U and that
-# permission in the thread's map, else -EFAULT. One walk per page: bounded by the length.
+# permission in the thread's map, else -EFAULT and a1 = the first address that is not. One walk
+# per page: bounded by the length.
     .globl uva_check
 uva_check:
     beqz    a2, 3f
@@ -62,6 +63,7 @@ uva_check:
     ret
 5:  lw      ra, 12(sp)
     addi    sp, sp, 16
+    mv      a1, t6                      # the page that failed (out of range: va itself)
 4:  li      a0, -EFAULT
     ret
 
