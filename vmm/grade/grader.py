@@ -77,6 +77,7 @@ def run_case(image: str | None, submission_file: str, case, mode: str) -> dict:
 def grade(suite: Suite, submissions: list[Submission], workers: int, progress=None) -> list[SubmissionResult]:
     """Build and run everything; the results in order. ``progress(total)`` returns a callable
     told of each finished job (or is None)."""
+    from ..monitor import monitor as _monitor  # noqa: F401 -- imported once here, not in every child
     from ..session import AssemblyError, assemble
 
     with tempfile.TemporaryDirectory(prefix="toyvm-grade-") as tmp:
