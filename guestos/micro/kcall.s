@@ -207,6 +207,42 @@ k_copy_out:
     addi    sp, sp, 32
     ret
 
+# check(a0 = client, a1 = its va, a2 = n, a3 = PTE_R or PTE_W) -> 0 when the client's range is
+# mapped for user access with that permission; -ESRCH, -EPERM as for a copy, -EINVAL, or
+# -EFAULT with a1 = the first address that is not. A driver checks a whole buffer first, so that
+# a bad one is refused before any of it is used, as guestos's user_check does.
+k_check:
+    addi    sp, sp, -16
+    sw      ra, 12(sp)
+    sw      a1, 8(sp)
+    sw      a2, 4(sp)
+    sw      a3, 0(sp)
+    call    thread_of
+    li      t2, -ESRCH
+    beqz    a0, 8f
+    li      t2, -EPERM
+    lw      t0, P_STATE(a0)
+    li      t1, T_REPLY
+    bne     t0, t1, 8f
+    lw      t0, T_PARTNER(a0)
+    bne     t0, s0, 8f
+    lw      a3, 0(sp)
+    li      t0, PTE_R
+    beq     a3, t0, 1f
+    li      t0, PTE_W
+    li      t2, -EINVAL
+    bne     a3, t0, 8f
+1:  lw      a1, 8(sp)
+    lw      a2, 4(sp)
+    call    uva_check
+    beqz    a0, 9f
+    sw      a1, P_A1(s0)                # the caller learns where (trap.s stores only a0)
+    j       9f
+8:  mv      a0, t2
+9:  lw      ra, 12(sp)
+    addi    sp, sp, 16
+    ret
+
 # --- the console registers, for the I/O right ------------------------------------------------
 # io_reg_check(a0 = register): returns to the handler when the caller has the I/O right and a0
 # is one of the four console registers; else returns -EPERM / -EINVAL from the kernel call.
@@ -244,30 +280,74 @@ k_io_write:
     li      a0, 0
     jr      t6
 
-# io_outs(a0 = register, a1 = my va, a2 = n) -> n: each byte of my buffer stored to the register
+# io_outs(a0 = register, a1 = a client waiting for my reply, or 0 for me, a2 = its va, a3 = n)
+# -> n: each byte of the buffer stored to the register, straight from the client's memory (no
+# copy, so a driver's write is one kernel call: MINIX 3's sys_sdevio with a grant). The whole
+# buffer is checked first (-EFAULT and a1 = the first bad address; -ESRCH, -EPERM as for a
+# copy), so a bad one prints nothing, as under guestos.
 k_io_outs:
     mv      t6, ra
     call    io_reg_check
-    addi    sp, sp, -16
-    sw      t6, 12(sp)
-    sw      a0, 8(sp)
-    sw      a1, 4(sp)
-    sw      a2, 0(sp)
-    mv      a0, s0
+    addi    sp, sp, -32
+    sw      t6, 28(sp)
+    sw      s1, 24(sp)
+    sw      s2, 20(sp)
+    sw      s3, 16(sp)
+    sw      s4, 12(sp)
+    sw      s5, 8(sp)
+    mv      s1, a0
+    mv      s2, a2
+    mv      s3, a3
+    mv      s4, s0                      # 0: my own buffer
+    beqz    a1, 1f
+    mv      a0, a1
+    call    thread_of
+    li      t2, -ESRCH
+    beqz    a0, 8f
+    li      t2, -EPERM
+    lw      t0, P_STATE(a0)
+    li      t1, T_REPLY
+    bne     t0, t1, 8f
+    lw      t0, T_PARTNER(a0)
+    bne     t0, s0, 8f
+    mv      s4, a0
+1:  mv      a0, s4
+    mv      a1, s2
+    mv      a2, s3
     li      a3, PTE_R
-    call    uva_check                   # my own map, the live one: used directly below
-    bnez    a0, 2f
-    lw      t0, 8(sp)
-    lw      t1, 4(sp)
-    lw      a0, 0(sp)
-    add     t2, t1, a0
-1:  beq     t1, t2, 2f
-    lbu     t3, 0(t1)
-    sw      t3, 0(t0)
-    addi    t1, t1, 1
-    j       1b
-2:  lw      ra, 12(sp)
-    addi    sp, sp, 16
+    call    uva_check
+    beqz    a0, 2f
+    sw      a1, P_A1(s0)                # the caller learns where (trap.s stores only a0)
+    j       9f
+2:  lw      s4, P_PMAR(s4)
+    srli    s4, s4, PAGE_SHIFT
+    slli    s4, s4, PAGE_SHIFT          # its root
+    li      s5, 0                       # kernel address of the next byte, once known
+    sw      s3, 4(sp)                   # the result: n
+3:  beqz    s3, 7f
+    beqz    s5, 4f
+    slli    t0, s2, 32 - PAGE_SHIFT
+    bnez    t0, 5f
+4:  mv      a0, s4                      # a new page: find it
+    mv      a1, s2
+    call    uva_kaddr
+    mv      s5, a0
+5:  lbu     t0, 0(s5)
+    sw      t0, 0(s1)                   # SPEC §6: the low byte goes to the console
+    addi    s2, s2, 1
+    addi    s5, s5, 1
+    addi    s3, s3, -1
+    j       3b
+7:  lw      a0, 4(sp)
+    j       9f
+8:  mv      a0, t2
+9:  lw      ra, 28(sp)
+    lw      s1, 24(sp)
+    lw      s2, 20(sp)
+    lw      s3, 16(sp)
+    lw      s4, 12(sp)
+    lw      s5, 8(sp)
+    addi    sp, sp, 32
     ret
 
 # --- tasks, for the task right (pm) ----------------------------------------------------------
@@ -561,7 +641,7 @@ kcall_table:                            # handler of MK_SEND + i, 0: no such cal
     .word 0
     .word k_copy_in       # MK_COPY_IN
     .word k_copy_out      # MK_COPY_OUT
-    .word 0
+    .word k_check          # MK_CHECK
     .word 0
     .word 0
     .word 0

@@ -2,8 +2,9 @@
 #
 # It serves guestos's write(fd, buf, n) and read(fd, buf, n) as messages (number, fd, buf, n)
 # from the kernel, which forwards a program's system call, or from pm. It reaches the caller's
-# buffer only through MK_COPY_IN / MK_COPY_OUT (the caller waits for its reply, so the kernel
-# lets it), and the device only through MK_IO_* (the device page is kernel-only, SPEC §6).
+# buffer only through the kernel (MK_IO_OUTS from it, MK_CHECK and MK_COPY_OUT to it: the caller
+# waits for its reply, so the kernel lets it), and the device only through MK_IO_* (the device
+# page is kernel-only, SPEC §6).
 #
 # Input comes by interrupt: CONSOLE_RX_IRQ is set while the driver wants bytes; the kernel
 # masks it when it fires (it is level-triggered, SPEC §4) and sends (MSG_IRQ, CAUSE_CONSOLE);
@@ -11,9 +12,10 @@
 # nothing buffered and no end of input waits for that (one reader at a time: a second gets
 # -EAGAIN). All its state is in its data pages, so a restart (servers.s) starts it afresh.
 #
-# A buffer on a stack or heap page the program never touched is not mapped yet (pm maps such
-# pages on demand), so the copy fails: the driver then answers RETRY_TOUCH with the address, and
-# the kernel has pm map it and runs the call again (abi.inc). The driver never calls pm itself,
+# The driver has a whole buffer checked before any of it is used, as guestos does. One on a
+# stack or heap page the program never touched is not mapped yet (pm maps such pages on demand):
+# the driver then answers RETRY_TOUCH with the address, and the kernel has pm map it and runs
+# the call again (abi.inc). The driver never calls pm itself,
 # so pm, which calls the driver to print, and the driver never wait for each other.
 #
 # The fault-isolation demonstration (docs/microkernel.md): built with --defsym CONSOLE_BUG=1,
@@ -22,8 +24,6 @@
 
     .include "abi.inc"
 
-    .equ OUT_BUF,  SERVER_DATA            # a chunk of the caller's output
-    .equ OUT_SIZE, 256
     .equ IN_BUF,   SERVER_DATA + 0x100    # buffered input: IN_HEAD .. IN_TAIL
     .equ IN_SIZE,  256
     .equ IN_HEAD,  SERVER_DATA + 0x200
@@ -61,48 +61,49 @@ next:                                   # no reply now: the next message
     ecall
     j       serve
 
-# write(fd = a2, buf = a3, n = a4) -> n, -EBADF, -EFAULT; in chunks through OUT_BUF
+# write(fd = a2, buf = a3, n = a4) -> n, -EBADF, -EFAULT: the kernel stores the bytes to the
+# console straight from the caller's buffer, checked whole first (MK_IO_OUTS)
 on_write:
-    mv      s2, a3
-    mv      s3, a4
-    mv      s4, a4                      # bytes left
     li      t0, STDOUT
     beq     a2, t0, 1f
     li      t0, STDERR
     beq     a2, t0, 1f
     li      a1, -EBADF
     j       reply
-1:  beqz    s4, 3f
-    mv      s5, s4
-    li      t0, OUT_SIZE
-    bleu    s5, t0, 2f
-    mv      s5, t0
-2:  mv      a0, s0
-    mv      a1, s2
-    li      a2, OUT_BUF
-    mv      a3, s5
-    li      a7, MK_COPY_IN
-    ecall
-    bltz    a0, 4f
+1:  mv      s2, a3
+    mv      s3, a4
     li      a0, CONSOLE_TX
-    li      a1, OUT_BUF
-    mv      a2, s5
+    mv      a1, s0
+    mv      a2, s2
+    mv      a3, s3
     li      a7, MK_IO_OUTS              # SPEC §6: the low byte of each store is output
     ecall
-    add     s2, s2, s5
-    sub     s4, s4, s5
-    j       1b
-3:  mv      a1, s3
-    j       reply
-4:  sub     t0, s3, s4                  # bytes written already
-    bnez    t0, 5f
-    li      t1, -EFAULT
-    bne     a0, t1, 6f
-    mv      a2, a1                      # a page of the buffer not touched yet, maybe: pm
-    li      a1, RETRY_TOUCH             # maps it (or refuses) and the call runs again
+    li      t0, -EFAULT
+    bne     a0, t0, 2f
+    mv      a2, a1                      # maybe a page never touched: see check
+    li      a1, RETRY_TOUCH
     j       reply2
-5:  mv      a0, t0                      # a short write: what was written
-6:  mv      a1, a0
+2:  mv      a1, a0
+    j       reply
+
+# check(s0 = client, s2 = its buffer, s3 = n, a3 = PTE_R or PTE_W): returns when the buffer is
+# mapped with that permission; otherwise answers the call: -EFAULT, or RETRY_TOUCH with the
+# first bad address (a stack or heap page never touched: pm maps it and the call runs again,
+# or refuses and -EFAULT is its result; abi.inc).
+check:
+    mv      a0, s0
+    mv      a1, s2
+    mv      a2, s3
+    li      a7, MK_CHECK
+    ecall
+    bnez    a0, 1f
+    ret
+1:  li      t0, -EFAULT
+    bne     a0, t0, 2f
+    mv      a2, a1
+    li      a1, RETRY_TOUCH
+    j       reply2
+2:  mv      a1, a0
     j       reply
 
 # read(fd = a2, buf = a3, n = a4) -> bytes read (at least 1), 0 at end of input, -EBADF, ...
@@ -117,6 +118,8 @@ on_read:
 .endif
     mv      s2, a3
     mv      s3, a4
+    li      a3, PTE_W                   # the whole buffer first, as guestos's user_check
+    call    check
     li      a1, 0
     beqz    s3, reply
     li      t0, IN_HEAD
@@ -172,13 +175,8 @@ give:
     mv      a3, s5
     li      a7, MK_COPY_OUT
     ecall
-    li      t0, -EFAULT
-    bne     a0, t0, 2f
-    mv      a2, a1                      # a page not touched yet, maybe (on_write): the
-    li      a1, RETRY_TOUCH             # input stays buffered for the call's next run
-    j       reply2
-2:  mv      a1, a0
-    bltz    a0, reply
+    mv      a1, a0
+    bltz    a0, reply                   # checked, so only if the client died meanwhile
     li      t0, IN_HEAD
     lw      t1, 0(t0)
     add     t1, t1, s5
