@@ -138,3 +138,23 @@ def test_the_command_line_reports_each_of_nine_guests(elves, tmp_path):
     assert files == sorted([f"halt-{k}.out" for k in range(1, 8)] + ["crash.out", "n8.out"])
     assert (tmp_path / "out" / "n8.out").read_bytes() == b"k"
     assert data["guests"][8]["output_file"] == str(tmp_path / "out" / "n8.out")
+
+
+def test_toyvm_run_takes_a_strategy_from_a_users_file(tmp_path):
+    popf = toyvm.assemble([ROOT / "programs" / "kernels" / "popf.s"]).save(tmp_path / "popf.elf")
+    (tmp_path / "mine.py").write_text("from vmm.monitor.strategies.hw import HardwareAssist\n"
+                                      "class Mine(HardwareAssist):\n    name = 'mine'\n"
+                                      "class NotOne:\n    pass\n")
+
+    def run(strategy):
+        return subprocess.run(TOYVM + ["run", "--strategy", strategy, str(popf)], capture_output=True, text=True,
+                              cwd=ROOT, timeout=120, stdin=subprocess.DEVNULL)
+    mine, trap = run(f"{tmp_path}/mine.py:Mine"), run("trap")
+    assert (mine.returncode, trap.returncode) == (0, 1)
+    assert "interrupts inside the critical section: 0" in mine.stdout
+    for strategy, message in ((f"{tmp_path}/none.py:Mine", "none.py: no such file"),
+                              (f"{tmp_path}/mine.py:Nope", "mine.py: no class Nope"),
+                              (f"{tmp_path}/mine.py:NotOne", "must be a class derived from"),
+                              ("fast", "unknown strategy 'fast'")):
+        r = run(strategy)
+        assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr, strategy
