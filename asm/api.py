@@ -14,6 +14,7 @@ import re
 from isa.machine import REGISTERS
 
 from .assembler import Assembler
+from .dwarf import debug_sections
 from .errors import AsmErrors, Diagnostic, Diagnostics, Source, StopRun
 from .executable import Executable
 from .limits import Budget
@@ -62,8 +63,10 @@ def check_defsym_name(name: str) -> None:
 
 def assemble_sources(sources: list[tuple[str, str]], *, text_base: int | None = None,
                      data_base: int | None = None, phys_base: int | None = None,
-                     listing: bool = False, include_dirs=(), defsyms=None) -> Executable:
-    """Assemble each (name, text) as one object file and link them, in order.
+                     listing: bool = False, include_dirs=(), defsyms=None,
+                     debug: bool = False) -> Executable:
+    """Assemble each (name, text) as one object file and link them, in order; ``debug``:
+    with DWARF line information (asm/dwarf.py, ``toyasm build -g``).
 
     ``defsyms`` ({name: int}, as ``--defsym name=value``): absolute symbols every file sees as
     defined before its first line (``.ifdef name`` holds; ``.set name, ...`` may redefine it)."""
@@ -85,7 +88,7 @@ def assemble_sources(sources: list[tuple[str, str]], *, text_base: int | None = 
     try:
         for name, text in sources:
             asm = Assembler(name, listing=listing, include_dirs=include_dirs, defsyms=defsyms,
-                            diagnostics=diagnostics, budget=budget)
+                            diagnostics=diagnostics, budget=budget, debug=debug)
             objects.append(asm.assemble(Source(name, text)))
             first_code.append(asm.first_code)
         # Link even after errors in the first pass: undefined symbols and out-of-range
@@ -100,6 +103,8 @@ def assemble_sources(sources: list[tuple[str, str]], *, text_base: int | None = 
     exe.warnings = diagnostics.report()
     if listing:
         exe.listing = render_listing(objects)
+    if debug:
+        exe.debug_sections = debug_sections(objects)
     return exe
 
 

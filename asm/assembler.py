@@ -71,8 +71,10 @@ class Assembler:
     """Assembles one source file (with what it includes) into an ObjectFile."""
 
     def __init__(self, name: str, *, listing: bool = False, include_dirs=(), defsyms=None,
-                 diagnostics: Diagnostics | None = None, budget: Budget | None = None):
+                 diagnostics: Diagnostics | None = None, budget: Budget | None = None,
+                 debug: bool = False):
         self.obj = ObjectFile(name)
+        self.obj.line_rows = [] if debug else None   # asm/dwarf.py
         self.diagnostics = Diagnostics() if diagnostics is None else diagnostics
         self.budget = Budget() if budget is None else budget
         self.listing = listing
@@ -368,6 +370,8 @@ class Assembler:
             self.first_code = (sec, offset)
         self.budget.spend_image(4, sec.name)
         sec.data += word.to_bytes(4, "little")
+        if self.obj.line_rows is not None:
+            self.obj.line_rows.append((sec, offset, stmt))
         return offset
 
     def inst(self, stmt: Stmt, mnemonic: str, regs: dict, field: str | None = None,

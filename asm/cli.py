@@ -75,13 +75,17 @@ def main():
               help="Write a symbol map: address, section, symbol, file.")
 @click.option("-I", "--include-dir", "include_dirs", multiple=True,
               type=click.Path(file_okay=False), help="Also look here for .include files.")
+@click.option("-g", "--debug", "debug", is_flag=True,
+              help="Emit DWARF line information (.debug_line, .debug_info, .debug_abbrev, "
+                   ".debug_aranges): each instruction's file and line, a macro's at its call, "
+                   "so that gdb can `break file.s:LINE`.")
 @click.option("--defsym", "defsyms", multiple=True, type=DEFSYM,
               help="Define the absolute symbol NAME = VALUE (an integer: 12, -4, 0x10, 010 "
                    "octal, 0b101) in every source, before its first line, as GNU as does: "
                    "`.ifdef NAME` and `.if NAME` see it, `.set NAME, ...` may redefine it. "
                    "Repeatable; the last of one name wins.")
 def build(sources, output, fmt, base, text_base, data_base, phys_base, listing, map_file,
-          include_dirs, defsyms):
+          include_dirs, defsyms, debug):
     """Assemble and link SOURCES (.s files) into one executable."""
     from .api import assemble_files
     from .errors import AsmErrors
@@ -96,7 +100,7 @@ def build(sources, output, fmt, base, text_base, data_base, phys_base, listing, 
     try:
         exe = assemble_files(sources, text_base=text_base, data_base=data_base,
                              phys_base=phys_base, listing=listing is not None,
-                             include_dirs=include_dirs, defsyms=dict(defsyms))
+                             include_dirs=include_dirs, defsyms=dict(defsyms), debug=debug)
     except AsmErrors as e:
         _print_diagnostics(e.diagnostics)
         n = len(e.errors)

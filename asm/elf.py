@@ -1,5 +1,6 @@
 """ELF32 little-endian RISC-V executables: header, PT_LOAD program headers, section headers,
-and a symbol table (.symtab/.strtab), enough for llvm-readelf, llvm-objdump and gdb."""
+a symbol table (.symtab/.strtab) and, with -g, the DWARF sections: enough for llvm-readelf,
+llvm-objdump, llvm-dwarfdump and gdb."""
 from __future__ import annotations
 
 import os
@@ -93,6 +94,12 @@ def write_elf(exe: Executable) -> bytes:
     for sym in exe.elf_symbols:
         if sym.is_global:
             symtab += entry(sym, STB_GLOBAL)
+
+    # Sections that are not loaded (-g: DWARF), after the loaded ones
+    for name, data in exe.debug_sections.items():
+        headers.append(SHDR.pack(shstr.add(name), SHT_PROGBITS, 0, 0, len(out), len(data), 0, 0,
+                                 1, 0))
+        out += data
 
     symtab_index = len(headers)
     shstr.add(".symtab"), shstr.add(".strtab"), shstr.add(".shstrtab")

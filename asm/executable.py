@@ -64,6 +64,7 @@ class Executable:
     phys_base: int
     warnings: list = field(default_factory=list)
     listing: str = ""                # filled when a listing was asked for
+    debug_sections: dict = field(default_factory=dict)   # name -> bytes (-g: DWARF)
 
     def section(self, name: str) -> OutputSection | None:
         for sec in self.sections:

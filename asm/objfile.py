@@ -109,6 +109,7 @@ class ObjectFile:
         self.symbols: dict[str, Symbol] = {}
         self.listing: list[tuple] = []     # (stmt, section, start offset, end offset)
         self.sources = []                  # the Source of each file read (main file first)
+        self.line_rows: list | None = None  # with -g: (section, offset, stmt) per instruction
 
     def section(self, name: str, kind: str) -> Section:
         sec = self.sections.get(name)
