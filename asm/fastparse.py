@@ -46,6 +46,10 @@ _PREC = {"||": 1, "&&": 2, "==": 3, "!=": 3, "<>": 3, "<": 3, "<=": 3, ">": 3, "
          "*": 6, "/": 6, "%": 6, "<<": 6, ">>": 6}
 _SAME = {"<>": "!="}
 _MAX_INT = 1 << 64
+# Directives whose handler reads their operands from the line (asm/insn.py): their operands
+# need not parse (Lark finds a syntax error in `.insn r 0x33, ...` and leaves the statement
+# as text for the handler all the same; here it is left as text right away).
+RAW_TEXT = frozenset((".insn",))
 MAX_DEPTH = 100    # nested sub-expressions read here; deeper ones are left to Lark
 
 
@@ -117,6 +121,16 @@ def _simple_statement(m: re.Match, start: int, lineno: int, source: Source, out:
         out.append(Stmt(INSTR, name.lower(), (), source, lineno, col))
     else:
         out.append(Stmt(INSTR, name.lower(), _simple_operands(operands), source, lineno, col))
+
+
+def parse_operands(line: str, start: int, end: int) -> tuple | None:
+    """The operands written in ``line[start:end]`` (columns those of the line), or None when
+    the fast path does not read them."""
+    try:
+        reader = _Line(line, 0, None, start, end)
+        return () if reader._at_end() else reader.operand_list()
+    except _GiveUp:
+        return None
 
 
 class _Line:
@@ -204,7 +218,11 @@ class _Line:
                 raise _GIVE_UP
             out.append(Stmt(ASSIGN, text, (value,), source, lineno, col))
             return
-        if self._at_end():
+        if self._at_end() or text.lower() in RAW_TEXT:
+            while not self._at_end():     # (read as text by its handler: .insn r 0x33, ...)
+                self.k += 1
+            if self.line.find("/*", col - 1, self._tok()[2]) >= 0:
+                raise _GIVE_UP      # (an unterminated comment is Lark's to report)
             out.append(Stmt(INSTR, text.lower(), (), source, lineno, col))
             return
         # As Lark's lexer: an operand list of only simple operands is one token
@@ -217,13 +235,17 @@ class _Line:
                 self.k += 1
             out.append(Stmt(INSTR, text.lower(), ops, source, lineno, col))
             return
+        out.append(Stmt(INSTR, text.lower(), self.operand_list(), source, lineno, col))
+
+    def operand_list(self) -> tuple:
+        """``operand ("," [operand])*`` up to the end of the statement."""
         ops = [self._operand()]
         while self._is(","):
             self.k += 1
             ops.append(None if self._is(",") or self._at_end() else self._operand())
         if not self._at_end():
             raise _GIVE_UP
-        out.append(Stmt(INSTR, text.lower(), tuple(ops), source, lineno, col))
+        return tuple(ops)
 
     def _operand(self):
         kind, text, col = self._tok()

@@ -15,9 +15,10 @@ is followed by a blank, not a comma, so the statement is read here from its text
 from __future__ import annotations
 
 from . import encoding as enc
-from .errors import AsmError
+from .errors import AsmError, Source
 from .expr import Mem, Name, Paren
 from .objfile import Fixup
+from .fastparse import RAW_TEXT as FAST_RAW_TEXT, parse_operands
 from .parser import INSTR, UNPARSED, parse_chunk
 from .positions import _operands_start, _split
 
@@ -42,8 +43,9 @@ FORMS = {
     "j": (_RD, ("target", "jimm20")),
 }
 _ALIASES = {"sb": "b", "uj": "j"}
+MAX_PADDING = 4096   # columns of blanks put before a statement for Lark to read it in place
 # directives the assembler hands a statement whose operands do not parse: they read its text
-RAW_TEXT = frozenset((".insn", ".option"))
+RAW_TEXT = FAST_RAW_TEXT | {".option"}
 
 
 def insn(asm, stmt):
@@ -129,18 +131,26 @@ def _read(asm, stmt):
                        else f"unknown instruction format '{word}': r, r4, i, s, b (sb), u or j",
                        Name("", at + 1))
     begin = start + text.index(word)
-    blanked = " " * (stmt.col - 1) + line[stmt.col - 1:begin] + " " * len(word) + \
-        line[begin + len(word):end]
-    stmts, errors = parse_chunk(stmt.source, blanked + "\n", stmt.line - 1)
+    after = begin + len(word)
+    opcode_at = Name("", after + len(line[after:end]) - len(line[after:end].lstrip()) + 1)
+    ops = parse_operands(line, after, end)
+    if ops is not None:
+        return fmt, list(ops), opcode_at
+    # Lark reads what the fast path does not (and says what is wrong): the statement with its
+    # format letter blanked out, at its place in the line so that columns are right -- or,
+    # far into a very long line, from column 1, errors then pointing at the statement
+    if stmt.col <= MAX_PADDING:
+        text, offset = " " * (stmt.col - 1) + line[stmt.col - 1:begin] + " " * len(word) + \
+            line[after:end], 0
+    else:
+        text, offset = ".insn" + " " * len(word) + line[after:end], None
+    stmts, errors = parse_chunk(Source(stmt.source.name, text), text + "\n")
     errors += [s.ops[0] for s in stmts if s.kind == UNPARSED]   # (the syntax error)
     if errors:
-        for e in errors[1:]:
-            asm.diagnostics.add(e)
-        raise AsmError(errors[0].message, Name("", errors[0].pos.col))
+        raise AsmError(errors[0].message,
+                       Name("", errors[0].pos.col) if offset is not None else None)
     ops = stmts[-1].ops if stmts and stmts[-1].kind == INSTR else ()
-    after = begin + len(word)
-    opcode_at = after + len(line[after:end]) - len(line[after:end].lstrip()) + 1
-    return fmt, list(ops), Name("", opcode_at)
+    return fmt, list(ops), opcode_at
 
 
 HANDLERS = {".insn": insn}

@@ -8,6 +8,7 @@ A syntax error does not end the run: it is recorded and parsing resumes at the n
 """
 from __future__ import annotations
 
+import bisect
 import re
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from .errors import Diagnostic, Position, Source
 from .expr import (KeywordArg, LocalRef, Mem, Name, Paren, Reloc, Str, TypeName, fold_binary,
                    fold_unary, wrap)
+from .positions import statement_spans
 
 MAX_RESTARTS = 1000  # lines of one text that do not parse before giving up on it
 
@@ -311,12 +313,12 @@ _WORD = re.compile(r"\s*(?:(?:[A-Za-z_.$][A-Za-z0-9_.$]*|[0-9]+)\s*:\s*)*"
                    r"([A-Za-z_.$][A-Za-z0-9_.$]*)")
 
 
-def _span(text: str, col: int) -> tuple[int, int] | None:
-    """(start, end) of the ';'-separated statement of the line ``text`` that holds ``col``."""
-    from .positions import statement_spans
-    for start, end in statement_spans(text):
-        if start <= col - 1 <= end:
-            return start, end
+def _span(spans: list[tuple[int, int]], col: int) -> tuple[int, int] | None:
+    """Of the (start, end) of each ';'-separated statement of a line, the one that holds
+    ``col``."""
+    k = bisect.bisect_right(spans, (col - 1, 1 << 62)) - 1
+    if k >= 0 and spans[k][0] <= col - 1 <= spans[k][1]:
+        return spans[k]
     return None
 
 
@@ -338,6 +340,7 @@ def parse_chunk(source: Source, text: str, line_offset: int = 0) -> tuple[list[S
     b.stmts, b.source, b.errors, b.line_offset = [], source, [], line_offset
     stmts, errors = b.stmts, b.errors
     restarts = 0
+    line_spans: dict[int, list] = {}
     while True:
         try:
             _parser.parse(text)
@@ -352,7 +355,10 @@ def parse_chunk(source: Source, text: str, line_offset: int = 0) -> tuple[list[S
                 break
             error = Diagnostic("error", msg, Position(source, abs_line, col))
             line_text = source.line_text(abs_line)
-            span = None if give_up else _span(line_text, col)
+            if abs_line not in line_spans:    # (a line of many statements is split once)
+                line_spans.clear()
+                line_spans[abs_line] = statement_spans(line_text)
+            span = None if give_up else _span(line_spans[abs_line], col)
             # Drop what was read of the statement in error, except its labels (so that
             # references to them do not turn into more errors).
             first = span[0] if span else 0
