@@ -125,6 +125,21 @@ def test_plot_of_a_bad_file_is_a_message(tmp_path):
     assert r.returncode == 1 and "no traceEvents list" in r.stderr.decode() and "Traceback" not in r.stderr.decode()
 
 
-def test_timeline_needs_the_monitor(built, tmp_path):
-    r = toyvm("run", "--timeline", tmp_path / "t.json", built["popf"])
-    assert r.returncode == 2 and "--timeline needs --vmm" in r.stderr.decode()
+def test_bare_timeline_has_a_span_per_mode_and_every_trap(built, tmp_path):
+    """The bare machine's timeline: spans cover every instruction once, in the mode the trace
+    shows it ran in, and there is an instant per trap of the --json statistics."""
+    popf = built["popf"]
+    r = toyvm("run", "--timeline", tmp_path / "t.json", "--trace=instructions", "--trace-file", tmp_path / "trace",
+              "--json", "--stats-file", tmp_path / "s.json", popf)
+    plain = toyvm("run", popf)
+    assert (r.returncode, r.stdout) == (plain.returncode, plain.stdout)
+    events = json.loads((tmp_path / "t.json").read_text())["traceEvents"]
+    stats = json.loads((tmp_path / "s.json").read_text())
+    spans = sorted((e["ts"], e["dur"], e["name"]) for e in events if e["ph"] == "X" and e["cat"] == "guest")
+    for (ts, dur, _), (next_ts, _, _) in zip(spans, spans[1:]):
+        assert ts + dur == next_ts
+    assert spans[0][0] == 0 and sum(d for _, d, _ in spans) == stats["instructions"]["completed"]
+    modes = [line.split()[1] for line in (tmp_path / "trace").read_text().splitlines()]
+    assert sum(d for _, d, name in spans if name == "kernel") == modes.count("K")
+    traps = Counter(e["name"] for e in events if e["ph"] == "i" and e["cat"] == "trap")
+    assert traps == Counter(stats["traps"])

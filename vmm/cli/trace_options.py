@@ -110,7 +110,8 @@ def observe_options(command):
                      help="Trace up to this instruction count or the first time pc reaches this symbol "
                           "(implies --trace)."),
         click.option("--timeline", type=click.Path(dir_okay=False, writable=True),
-                     help="Write the run as Chrome/Perfetto trace-event JSON (time = instruction count)."),
+                     help="Write the run as Chrome/Perfetto trace-event JSON (time = instruction count): "
+                          "under --vmm a track per guest and one for the monitor."),
         click.option("--dump-maps-at", "dump_maps_at", multiple=True, type=click.IntRange(min=0), metavar="COUNT",
                      help="Print the page maps when the instruction count reaches COUNT (repeatable; "
                           "under --vmm each guest's own count)."),

@@ -22,6 +22,7 @@ import json
 
 from isa.machine import CAUSE_NAMES, PSW_IE
 
+from ..machine.trace import Tracer
 from .monitor_trace import describe
 
 MAX_DID = 16
@@ -146,5 +147,70 @@ class Timeline:
                 self._write({"ph": "X", "pid": 1, "tid": IE_TRACKS + self.track[name], "name": "IE off",
                              "cat": "ie", "ts": since, "dur": now - since})
         self.ie_off.clear()
+        self.out.write("\n]}\n")
+        self.out.flush()
+
+
+class BareTimeline(Tracer):
+    """``--timeline`` of the bare machine: one track, "machine" (thread 1), with a span per
+    stretch in one mode (``user``/``kernel``, category ``guest``, as a guest's) and an instant
+    per trap (category ``trap``, named after the cause; interrupts also as ``interrupt``), and
+    "machine IE off" (thread 101). Time is the instruction count. It is the machine's tracer, so
+    the run goes an instruction at a time, as under --trace."""
+
+    def __init__(self, out, title: str = ""):
+        super().__init__(out, instructions=False, traps=False)
+        self.first = True
+        self.span: tuple[str, int] | None = None       # (mode, start)
+        self.ie_off: int | None = None
+        self.count = 0
+        out.write('{"displayTimeUnit": "ns", "otherData": ' + json.dumps(
+            {"tool": "toyvm", "clock": "instructions completed", "title": title, "strategy": None})
+            + ', "traceEvents": [\n')
+        for tid, name in ((1, "machine"), (IE_TRACKS + 1, "machine IE off")):
+            self._write({"ph": "M", "pid": 1, "tid": tid, "name": "thread_name", "args": {"name": name}})
+
+    _write = Timeline._write
+
+    def _mode(self, mode: str, ie: bool, at: int) -> None:
+        if self.span is None or self.span[0] != mode:
+            self._close_span(at)
+            self.span = (mode, at)
+        if not ie and self.ie_off is None:
+            self.ie_off = at
+        elif ie and self.ie_off is not None:
+            self._close_ie(at)
+
+    def _close_span(self, at: int) -> None:
+        if self.span is not None and at > self.span[1]:
+            self._write({"ph": "X", "pid": 1, "tid": 1, "name": self.span[0], "cat": "guest", "ts": self.span[1],
+                         "dur": at - self.span[1]})
+        self.span = None
+
+    def _close_ie(self, at: int) -> None:
+        if self.ie_off is not None and at > self.ie_off:
+            self._write({"ph": "X", "pid": 1, "tid": IE_TRACKS + 1, "name": "IE off", "cat": "ie",
+                         "ts": self.ie_off, "dur": at - self.ie_off})
+        self.ie_off = None
+
+    def snapshot(self, machine) -> tuple:
+        return machine.psw
+
+    def instruction(self, machine, before, pc: int, word) -> None:
+        """An instruction completed: it ran in the mode of ``before`` (the psw before it)."""
+        self._mode("user" if before & 1 else "kernel", bool(before & PSW_IE), machine.count - 1)
+        self.count = machine.count
+
+    def trap(self, machine, cause: int, tval: int) -> None:
+        name = CAUSE_NAMES.get(cause, hex(cause))
+        event = {"ph": "i", "s": "t", "pid": 1, "tid": 1, "name": name, "cat": "trap", "ts": machine.count,
+                 "args": {"pc": f"{machine.pc:08x}", "tval": f"{tval & 0xFFFFFFFF:08x}"}}
+        self._write(event)
+        if cause & 0x80000000:
+            self._write({**event, "cat": "interrupt"})
+
+    def finish(self, machine) -> None:
+        self._close_span(machine.count)
+        self._close_ie(machine.count)
         self.out.write("\n]}\n")
         self.out.flush()
