@@ -5,9 +5,10 @@ every line of real code is simple: labels, a mnemonic, operands that are names, 
 ``offset(base)`` and small expressions, ``;`` between statements, a ``#`` comment. This
 module reads such a line into exactly the statements asm/toy32.lark's parser builds (the same
 ``Stmt`` kinds, operand objects and columns; tests/test_asm_fastparse.py checks that on every
-line it accepts), and gives up (returns None) on anything else: a syntax error, a character
-constant, a block comment, a carriage return. A line it gives up on goes to Lark, which
-reports errors as before, so error messages and carets are Lark's whatever the path.
+line it accepts), and gives up (returns None) on anything else: a syntax error, a backslash
+(an escape), a block comment that does not end on its line, a carriage return. A line it
+gives up on goes to Lark, which reports errors as before, so error messages and carets are
+Lark's whatever the path.
 
 Work per line is bounded by its length: each token is looked at a fixed number of times.
 """
@@ -36,6 +37,7 @@ _TOKEN = re.compile(r"""[ \t]*(?:
   | (?P<i>0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)
   | (?P<n>[A-Za-z_.$][A-Za-z0-9_.$]*)
   | (?P<s>"(?:\\.|[^"\\\n])*")
+  | (?P<q>'[^\\'\n]'?)
   | (?P<c>\#.*|/\*(?:[^*]|\*(?!/))*\*/)
   | (?P<o>\|\||&&|==|!=|<>|<=|>=|<<|>>|[-+*/%|^&!~<>()=,:;@])
   | (?P<e>$)
@@ -85,9 +87,9 @@ def _simple_operands(operands: str) -> list:
 
 def parse_line(line: str, lineno: int, source: Source) -> list[Stmt] | None:
     """The statements of one line (without its line end), or None to leave it to Lark."""
-    if "'" in line or "\r" in line or "\\" in line:
+    if "\r" in line or "\\" in line:
         return None
-    if '"' not in line and "/" not in line:
+    if '"' not in line and "/" not in line and "'" not in line:
         code = line.split("#", 1)[0] if "#" in line else line
         out: list[Stmt] = []
         start = 0
@@ -318,6 +320,10 @@ class _Line:
             return Name(text, col)
         if kind == "l":
             return LocalRef(Name(text, col))
+        if kind == "q":     # 'c' (or GNU's 'c): one ASCII character, no escape (see parse_line)
+            if not text[1].isascii():
+                raise _GIVE_UP    # Lark reports it
+            return ord(text[1])
         raise _GIVE_UP
 
     def _prefixed(self, text: str):

@@ -333,7 +333,8 @@ def _unparsed(source: Source, line: int, span: tuple[int, int], error: Diagnosti
                 m.start(1) + 1)
 
 
-def parse_chunk(source: Source, text: str, line_offset: int = 0) -> tuple[list[Stmt], list[Diagnostic]]:
+def parse_chunk(source: Source, text: str,
+                line_offset: int = 0) -> tuple[list[Stmt], list[Diagnostic]]:
     """The statements of ``text``, whole lines of ``source`` from line ``line_offset + 1``, in
     order, and the syntax errors found on the way."""
     b = _builder

@@ -71,7 +71,8 @@ INSN = [
 ]
 # GNU as's opcode names that llvm-mc 14 does not know, and a base register without an offset
 # (which it does not take either): against GNU as only
-INSN_GNU = [".insn i 0x03, 4, a0, (a1)", ".insn r CUSTOM_0, 0, 0, a0, a1, a2", ".insn i CUSTOM_1, 1, a0, a1, 5",
+INSN_GNU = [".insn i 0x03, 4, a0, (a1)", ".insn r CUSTOM_0, 0, 0, a0, a1, a2",
+            ".insn i CUSTOM_1, 1, a0, a1, 5",
             ".insn r CUSTOM_2, 2, 3, a0, a1, a2", ".insn r CUSTOM_3, 7, 0, t0, t1, t2"]
 OPTIONS = [
     ".option push\n.option norvc\nli a0, 0x12345678\n.option pop\n",
@@ -154,7 +155,8 @@ def test_insn_encodes_toy32_instructions_like_the_llvm_prelude():
         if "sr" in ins.operands:
             insn = f".insn i CUSTOM_0, {f3}, {ops.get('rd', 'x0')}, {ops.get('rs1', 'x0')}, 5"
         else:
-            insn = f".insn r {opcode}, {f3}, {f7}, {ops.get('rd', 'x0')}, {ops.get('rs1', 'x0')}, x0"
+            insn = (f".insn r {opcode}, {f3}, {f7}, {ops.get('rd', 'x0')}, "
+                    f"{ops.get('rs1', 'x0')}, x0")
         mine = assemble_source(f"{ins.mnemonic} {', '.join(ops.values())}\n").text
         assert assemble_source(insn + "\n").text == mine, ins.mnemonic
 

@@ -441,3 +441,16 @@ def test_generated_nesting_finishes(tmp_path_factory, bodies, macro):
     status, _, _ = build(tmp_path, macro + "\n".join(bodies) + "\n")
     assert status in (0, 1)
     assert time.monotonic() - start < 20   # the budgets allow ~5 s; the rest is a busy machine
+
+
+@pytest.mark.parametrize("statement, status", [
+    ("x +;", 1),                              # each a syntax error: Lark resumes after each
+    (".insn i 0x13, 0, a0, a1, 5;", 0),       # each read from its place in the line
+    (".insn i 0x13, 0, a0, a1, 'a';", 0),     # each read by Lark (a character constant)
+    ("li a0, (1+2)*3; .if 1; nop; .endif;", 0),
+])
+def test_one_line_of_many_statements_is_read_in_linear_time(tmp_path, statement, status):
+    """A line of 20,000 statements: no work per statement that grows with the line (the
+    timeout is the check: quadratic work here takes many minutes)."""
+    got, stderr, _ = limited_build(tmp_path, statement * 20000 + "\n", timeout=120)
+    assert got == status, stderr[-2000:]
