@@ -319,6 +319,8 @@ def _span(spans: list[tuple[int, int]], col: int) -> tuple[int, int] | None:
     k = bisect.bisect_right(spans, (col - 1, 1 << 62)) - 1
     if k >= 0 and spans[k][0] <= col - 1 <= spans[k][1]:
         return spans[k]
+    if spans and col - 1 > spans[-1][1]:   # at the line's end, after a comment: the last one
+        return spans[-1]
     return None
 
 
