@@ -32,6 +32,7 @@ GUESTOS_SRCS := $(addprefix guestos/,$(GUESTOS_SOURCES))
 # layout is guestos's.
 include guestos/micro/build.mk
 MICRO_SRCS := $(addprefix guestos/,$(MICRO_SOURCES))
+MICRO_DEMO_ELFS := $(BUILD)/guestos-bug.elf $(BUILD)/microkernel-bug.elf   # the fault-isolation demo
 CLANG := $(if $(shell command -v ld.lld 2>/dev/null),$(shell command -v clang 2>/dev/null))
 C_ELFS := $(if $(CLANG),$(patsubst programs/%.c,$(BUILD)/programs/%.elf,$(wildcard programs/*.c)))
 C_RUNTIME := programs/runtime/crt0.s programs/runtime/syscalls.s programs/runtime/lib.c
@@ -47,7 +48,7 @@ KERNEL_PARA_ELFS := $(patsubst programs/kernels/%.s,$(BUILD)/programs/%-para.elf
                       $(if $(KERNEL_SRCS),$(shell grep -l PARAVIRT $(KERNEL_SRCS))))
 
 programs: setup $(PROGRAM_ELFS) $(C_ELFS) $(KERNEL_ELFS) $(KERNEL_PARA_ELFS) $(BUILD)/guestos.elf \
-          $(BUILD)/guestos-para.elf $(BUILD)/microkernel.elf
+          $(BUILD)/guestos-para.elf $(BUILD)/microkernel.elf $(BUILD)/microkernel-para.elf $(MICRO_DEMO_ELFS)
 
 $(BUILD)/programs/%.elf: programs/%.s guestos/syscalls.inc $(STAMP)
 	@mkdir -p $(dir $@)
@@ -69,10 +70,25 @@ $(BUILD)/guestos.elf: $(GUESTOS_SRCS) $(wildcard guestos/*.inc) guestos/build.mk
 	@mkdir -p $(dir $@)
 	$(TOYASM) build $(GUESTOS_LAYOUT) $(GUESTOS_SRCS) -o $@
 
-$(BUILD)/microkernel.elf: $(MICRO_SRCS) $(wildcard guestos/*.inc guestos/micro/*.inc) guestos/build.mk \
-                          guestos/micro/build.mk $(STAMP)
+MICRO_DEPS := $(MICRO_SRCS) $(wildcard guestos/*.inc guestos/micro/*.inc) guestos/build.mk guestos/micro/build.mk \
+              $(STAMP)
+$(BUILD)/microkernel.elf: $(MICRO_DEPS)
 	@mkdir -p $(dir $@)
 	$(TOYASM) build $(GUESTOS_LAYOUT) $(MICRO_SRCS) -o $@
+
+$(BUILD)/microkernel-para.elf: $(MICRO_DEPS)
+	@mkdir -p $(dir $@)
+	$(TOYASM) build --defsym PARAVIRT=1 $(GUESTOS_LAYOUT) $(MICRO_SRCS) -o $@
+
+# The fault-isolation demonstration (docs/microkernel.md): both kernels with the console driver's
+# deliberate bug switched on. guestos panics; the microkernel loses (and restarts) only its driver.
+$(BUILD)/guestos-bug.elf: $(GUESTOS_SRCS) $(wildcard guestos/*.inc) guestos/build.mk $(STAMP)
+	@mkdir -p $(dir $@)
+	$(TOYASM) build --defsym CONSOLE_BUG=1 $(GUESTOS_LAYOUT) $(GUESTOS_SRCS) -o $@
+
+$(BUILD)/microkernel-bug.elf: $(MICRO_DEPS)
+	@mkdir -p $(dir $@)
+	$(TOYASM) build --defsym CONSOLE_BUG=1 $(GUESTOS_LAYOUT) $(MICRO_SRCS) -o $@
 
 # The paravirtual variant, from the same sources with PARAVIRT defined (docs/guest-kernel.md):
 # runs only as `toyvm run --vmm --strategy para build/guestos-para.elf --module ...`.
