@@ -125,6 +125,21 @@ demo: programs
 bench: setup
 	$(BIN)/python bench/run_all.py
 
+# The timeline pictures of the README and docs/observe.md (toyvm timeline-plot; matplotlib is in
+# the test extra): the demo's two guests, and popf under trap and under hw.
+.PHONY: pictures
+pictures: programs
+	@mkdir -p docs/img
+	$(DEMO_VMM) --timeline $(BUILD)/two-guests.json > /dev/null 2>&1 || true
+	$(TOYVM) timeline-plot $(BUILD)/two-guests.json --title "two guests of the monitor (make demo, act 2)" \
+	    -o docs/img/two-guests.svg
+	$(TOYVM) run --vmm --strategy trap --timeline $(BUILD)/popf-trap.json $(BUILD)/programs/popf.elf > /dev/null || true
+	$(TOYVM) run --vmm --strategy hw --timeline $(BUILD)/popf-hw.json $(BUILD)/programs/popf.elf > /dev/null
+	$(TOYVM) timeline-plot $(BUILD)/popf-trap.json $(BUILD)/popf-hw.json --from 1000 --until 1400 \
+	    --title "popf under --strategy trap: wrpsw is lost, the timer lands anywhere" \
+	    --title "popf under --strategy hw: wrpsw traps, interrupts wait for the end of each critical section" \
+	    -o docs/img/popf-trap-vs-hw.svg
+
 docs: setup
 	$(TOYASM) isa --markdown > docs/isa.md
 
