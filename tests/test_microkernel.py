@@ -11,7 +11,7 @@ from guestos_run import (EXIT_KILLED, EXIT_OK, EXIT_PANIC, PROGRAMS, boot, build
                          kill_line, primes_lines, word)
 from guestos.build import build_kernel
 from guestos.micro.build import build_microkernel
-from vmm_support import run_bare, run_vmm
+from vmm_support import STRATEGIES, run_bare, run_vmm
 
 NAMES = sorted({p.stem for p in PROGRAMS.glob("*.s")} | {p.stem for p in PROGRAMS.glob("*.c")})
 INPUT = b"one line\nand no newline at the end"
@@ -103,7 +103,7 @@ def test_every_program_at_once_bare_and_the_same_lines_as_guestos(built):
     assert guestos.status == micro.status
 
 
-@pytest.mark.parametrize("strategy", ["trap", "bt", "hw", "para"])
+@pytest.mark.parametrize("strategy", STRATEGIES)       # para runs the PARAVIRT build
 def test_every_program_at_once_under_the_monitor(built, strategy):
     kernel = built.micro_para if strategy == "para" else built.micro
     modules = [built[n] for n in MANY]
