@@ -83,6 +83,9 @@ CAUSES: tuple[Cause, ...] = (
                           "that is not an aligned word (tval = virtual address)"),
     Cause("VIRTUALIZATION_TRAP", 11, "rdpsw/wrpsw in user mode with hardware assist on, or a "
                                      "hypercall (tval = the word)"),
+    Cause("MMAP_FAULT", 12, "nested paging: a guest-physical address the machine map does not back; "
+                            "to the monitor, never to a guest (tval = virtual address; the gpa and "
+                            "gpainfo registers say where)"),
     Cause("TIMER", INTERRUPT_BIT | 1, "interrupt: the timer came due"),
     Cause("CONSOLE", INTERRUPT_BIT | 2, "interrupt: console input is ready"),
 )
@@ -143,3 +146,52 @@ DEVICE_BITS: dict[str, tuple[int, str]] = {
     "CONSOLE_EOF": (1 << 1, "CONSOLE_STATUS: input has ended"),
     "CONSOLE_RX_IRQ": (1 << 0, "CONSOLE_CTRL: raise CONSOLE when input is ready"),
 }
+
+
+# --- hardware support for virtualization (SPEC §9): nested paging and the guest mode ----------
+# Registers of the monitor's own, beside the special registers: no TOY32 instruction names them
+# (mfsr/mtsr's sr field does not reach them), so a guest can never see or change them; toyvm's
+# monitor sets and reads them through the machine (vmm/machine).
+@dataclass(frozen=True)
+class HostRegister:
+    name: str
+    description: str
+
+
+HOST_REGISTERS: tuple[HostRegister, ...] = (
+    HostRegister("mmap", "machine-map register: MMAP_ON, MMAP_GUEST_KERNEL and the host-physical "
+                         "address of the root of the machine map (guest-physical -> host-physical)"),
+    HostRegister("gpa", "on MMAP_FAULT: the guest-physical address the machine map did not give"),
+    HostRegister("gpainfo", "on MMAP_FAULT: the access (PTE_R, PTE_W or PTE_X) and MMAP_FAULT_WALK"),
+)
+MMAP_ON = 1 << 0               # nested paging on: every address the guest's maps give is translated again
+MMAP_GUEST_KERNEL = 1 << 1     # outside the guest mode: check the guest's leaves as for its kernel mode
+MMAP_ROOT_MASK = 0xFFFFF000    # host-physical address of the machine map's root (page-aligned)
+MMAP_FAULT_WALK = 1 << 5       # gpainfo: gpa is a word of the guest's own page map (the walk's read)
+
+# The guest mode's control block: the guest's own copies of the privileged state, which
+# privileged instructions, traps and rti act on while the guest runs (SPEC §9).
+GUEST_STATE: tuple[str, ...] = ("psw", "pmar", "epc", "cause", "tval", "tvec", "scratch")
+
+
+@dataclass(frozen=True)
+class ExitReason:
+    name: str
+    value: int
+    description: str
+
+
+# Why the guest mode handed the processor back to the monitor (a VM exit).
+EXIT_REASONS: tuple[ExitReason, ...] = (
+    ExitReason("EXIT_INSTRUCTION", 1, "halt or hypercall in the guest's kernel mode; with shadow paging "
+                                      "also stpmar and tlbflush (the word: tval)"),
+    ExitReason("EXIT_MMAP_FAULT", 2, "MMAP_FAULT: a guest-physical address the machine map refuses "
+                                     "(guest RAM not yet backed, a device register, nothing)"),
+    ExitReason("EXIT_PAGE_FAULT", 3, "with shadow paging only: a page fault or BUS_ERROR (the shadow "
+                                     "may lack the leaf)"),
+    ExitReason("EXIT_STUCK", 4, "the guest can make no progress (SPEC §4's rules, on the guest's count)"),
+    ExitReason("EXIT_TIMER", 5, "the monitor's time slice ended"),
+)
+EXIT_BY_NAME: dict[str, int] = {e.name: e.value for e in EXIT_REASONS}
+EXIT_NAMES: dict[int, str] = {e.value: e.name for e in EXIT_REASONS}
+EXIT_INSTRUCTION, EXIT_MMAP_FAULT, EXIT_PAGE_FAULT, EXIT_STUCK, EXIT_TIMER = (e.value for e in EXIT_REASONS)

@@ -17,7 +17,8 @@ behaves as on the bare machine" does not rest on copies staying in step. They ac
 from __future__ import annotations
 
 from .decode import Decoded
-from .machine import (CAUSE_BY_NAME, CAUSE_NAMES, INTERRUPT_BIT, PAGE_SHIFT, PMAR_ON, PMAR_ROOT_MASK, PSW_IE,
+from .machine import (CAUSE_BY_NAME, CAUSE_NAMES, EXIT_MMAP_FAULT, EXIT_PAGE_FAULT, INTERRUPT_BIT,
+                      MMAP_FAULT_WALK, MMAP_GUEST_KERNEL, PAGE_SHIFT, PMAR_ON, PMAR_ROOT_MASK, PSW_IE,
                       PSW_PIE, PSW_PU, PSW_U, PSW_WRITABLE, PTE_ADDR_MASK, PTE_R, PTE_U, PTE_V, PTE_W,
                       PTE_X, SR_NUMBERS)
 
@@ -206,6 +207,102 @@ def explain_walk(read_word, size: int, pmar: int, va: int, access: int, user: bo
         return lines + ["  -> refused: user mode and PTE_U is clear (a kernel-only page)"]
     return lines + [f"  -> allowed now, physical {(leaf & PTE_ADDR_MASK) | (va & 0xFFF):08x} (the entry was "
                     "changed since, or a stale cached translation refused it: run tlbflush after editing a map)"]
+
+
+# --- nested paging (SPEC §9) ------------------------------------------------------------------
+class MachineMapFault(Exception):
+    """The machine map gives no host page for guest-physical ``gpa``: MMAP_FAULT, for the monitor.
+    ``info`` is what the gpainfo register holds: the access, plus MMAP_FAULT_WALK when gpa is a
+    word of the guest's own page map that the walk had to read."""
+
+    def __init__(self, gpa: int, info: int):
+        super().__init__(gpa, info)
+        self.gpa = gpa
+        self.info = info
+
+
+ALL_ACCESS = PTE_V | PTE_R | PTE_W | PTE_X | PTE_U
+
+
+def host_address(read_word, size: int, mmap: int, gpa: int, info: int) -> int:
+    """The host-physical address of guest-physical gpa through the machine map rooted at mmap:
+    the same two-level walk as SPEC §5 (two memory references). A machine-map leaf with PTE_V
+    maps its page for every access (its other flags are ignored); anything else -- an entry
+    without PTE_V, a root entry with more than PTE_V, a machine-map word outside host RAM -- is
+    a MachineMapFault(gpa, info)."""
+    try:
+        _, leaf = walk(read_word, size, mmap, gpa, READ)
+    except WalkFault:
+        raise MachineMapFault(gpa, info) from None
+    if not leaf & PTE_V:
+        raise MachineMapFault(gpa, info)
+    return (leaf & PTE_ADDR_MASK) | (gpa & 0xFFF)
+
+
+def nested_walk(read_word, size: int, mmap: int, pmar: int, va: int, access: int) -> tuple[int, int]:
+    """(guest leaf, memory references) for va under nested paging: the guest's own two-level
+    walk (SPEC §5) from the guest-physical root in ``pmar``, each page-map word's guest-physical
+    address first translated through the machine map (host_address). Guest translation off:
+    va is the guest-physical address, a leaf allowing everything. No permission check on the
+    leaf; its address is still guest-physical. A guest root entry refused by SPEC §5 raises
+    the guest's own page fault (WalkFault); a page-map word the machine map does not give
+    raises MachineMapFault with MMAP_FAULT_WALK (outside the guest's RAM the monitor makes
+    that the BUS_ERROR of SPEC §5)."""
+    if not pmar & PMAR_ON:
+        return (va & PTE_ADDR_MASK) | ALL_ACCESS, 0
+    root_gpa = (pmar & PMAR_ROOT_MASK) + ((va >> 22) << 2)
+    root = read_word(host_address(read_word, size, mmap, root_gpa, access | MMAP_FAULT_WALK))
+    if not root & PTE_V or root & POINTER_FLAGS:
+        raise WalkFault(FAULT_OF_ACCESS[access])
+    leaf_gpa = (root & PTE_ADDR_MASK) + (((va >> PAGE_SHIFT) & 0x3FF) << 2)
+    leaf = read_word(host_address(read_word, size, mmap, leaf_gpa, access | MMAP_FAULT_WALK))
+    return leaf, 6
+
+
+def nested_translate(read_word, size: int, mmap: int, pmar: int, va: int, access: int,
+                     user: bool) -> tuple[int, int, int]:
+    """(host-physical address, combined leaf, memory references) of an access the guest's map
+    allows and the machine map backs; else WalkFault (the guest's own page fault, checked
+    first, as SPEC §5 checks permission before the physical target) or MachineMapFault. The
+    combined leaf -- the host page with the guest leaf's flags -- is what the TLB caches.
+    MMAP_GUEST_KERNEL in mmap: the guest's leaves count as having PTE_U (a monitor running the
+    guest's kernel in real user mode sets it while the guest is in its kernel mode).
+
+    References: up to (2+1) x (2+1) - 1 = 8 -- two machine-map words for each of the guest's
+    root entry, its leaf and the final page, plus the two guest entries -- where SPEC §5 needs 2."""
+    leaf, refs = nested_walk(read_word, size, mmap, pmar, va, access)
+    if mmap & MMAP_GUEST_KERNEL:
+        leaf |= PTE_U
+    if not leaf_allows(leaf, access, user):
+        raise WalkFault(FAULT_OF_ACCESS[access])
+    gpa = (leaf & PTE_ADDR_MASK) | (va & 0xFFF)
+    host = host_address(read_word, size, mmap, gpa, access)
+    return host, (host & PTE_ADDR_MASK) | (leaf & ALL_ACCESS), refs + 2
+
+
+# --- the guest mode (SPEC §9) -------------------------------------------------------------------
+# Instructions of the guest's kernel mode that leave the guest mode for the monitor; the others
+# act on the guest's own copies. With shadow paging the monitor must also see every change of
+# the guest's page map (it builds the shadow the processor walks) -- ldpmar reads the copy.
+EXITING_INSTRUCTIONS = frozenset({"halt", "hypercall"})
+SHADOW_EXITING_INSTRUCTIONS = EXITING_INSTRUCTIONS | {"stpmar", "tlbflush"}
+PAGING_TRAPS = frozenset(C[n] for n in ("PAGE_FAULT_FETCH", "PAGE_FAULT_LOAD", "PAGE_FAULT_STORE", "BUS_ERROR"))
+
+
+def instruction_exits(mnemonic: str, nested: bool) -> bool:
+    """Does this instruction, in the guest's kernel mode, exit to the monitor?"""
+    return mnemonic in (EXITING_INSTRUCTIONS if nested else SHADOW_EXITING_INSTRUCTIONS)
+
+
+def trap_exit_reason(cause: int, nested: bool) -> int | None:
+    """The exit reason of a trap in the guest mode, or None: the guest's own, to its tvec in
+    hardware. MMAP_FAULT always exits; with shadow paging the page faults too (the shadow may
+    only lack the leaf: the monitor tells a hidden fault from the guest's own)."""
+    if cause == C["MMAP_FAULT"]:
+        return EXIT_MMAP_FAULT
+    if not nested and cause in PAGING_TRAPS:
+        return EXIT_PAGE_FAULT
+    return None
 
 
 # --- when a processor cannot make progress ------------------------------------------------------

@@ -30,16 +30,18 @@ from __future__ import annotations
 import time
 
 from isa import decode
-from isa.machine import (CAUSE_BY_NAME, DEFAULT_RAM_SIZE, DEVICE_BASE, PAGE_SHIFT, PMAR_ON, PMAR_ROOT_MASK,
-                         PSW_IE, PSW_U, PSW_WRITABLE, PTE_ADDR_MASK, PTE_V, SR_NAMES)
+from isa.machine import (CAUSE_BY_NAME, DEFAULT_RAM_SIZE, DEVICE_BASE, EXIT_INSTRUCTION, MMAP_GUEST_KERNEL,
+                         MMAP_ON, MMAP_ROOT_MASK, PAGE_SHIFT, PMAR_ON, PMAR_ROOT_MASK, PSW_IE, PSW_U,
+                         PSW_WRITABLE, PTE_ADDR_MASK, PTE_V, SR_NAMES)
 from isa.privileged import (DEFAULT_REPEAT_LIMIT, ProgressWatch, enter_trap, execute_privileged,
-                            execute_sensitive, write_pmar_value)
+                            execute_sensitive, instruction_exits, write_pmar_value)
 from isa.semantics import HELPERS
 
 from .codecache import CodeCache
 from .debug_hooks import DebugHooks
 from .devices import RX_IRQ, ConsoleInput, ConsoleOutput, Devices
 from .errors import EXIT_CRASH, EXIT_LIMIT, Stop, crash_report
+from .guestmode import GuestMode
 from .memory import PhysicalMemory
 from .memory_paths import MemoryPaths
 from .mmu import EXEC, MMU, TranslationFault
@@ -63,7 +65,7 @@ def _declined(*_):
     return None
 
 
-class Machine(MemoryPaths, DebugHooks):
+class Machine(MemoryPaths, DebugHooks, GuestMode):
     def __init__(self, mem_size: int = DEFAULT_RAM_SIZE, *, hw_assist: bool = False,
                  repeat_limit: int = DEFAULT_REPEAT_LIMIT, console_in: ConsoleInput | None = None, console_out: ConsoleOutput | None = None):
         self.mem = PhysicalMemory(mem_size)
@@ -74,6 +76,8 @@ class Machine(MemoryPaths, DebugHooks):
         self.pc = 0
         self.psw = 0
         self.pmar = 0
+        self.mmap = 0                        # the machine-map register: nested paging (SPEC §9) when on
+        self.guest_control = None            # the guest mode's control block while it is on (guestmode.py)
         self.epc = self.cause = self.tval = self.tvec = self.scratch = 0
         self.count = 0                       # instructions completed since reset
         self.monitor = None
@@ -107,13 +111,29 @@ class Machine(MemoryPaths, DebugHooks):
         self.psw = value & PSW_WRITABLE
 
     def read_pmar(self) -> int:
-        return self.pmar
+        control = self.guest_control     # the guest mode with shadow paging: pmar holds the shadow
+        return self.pmar if control is None or control.nested else control.state.pmar
 
     def write_pmar(self, value: int) -> None:
         self.pmar = write_pmar_value(value)
         self.tlb_flush()
 
     set_pmar = write_pmar
+
+    def set_nested(self, mmap: int, pmar: int) -> None:
+        """Install a machine map in the mmap register (0: nested paging off) and the guest's
+        pmar it translates, discarding cached translations when either changes (SPEC §9)."""
+        mmap = mmap & (MMAP_ROOT_MASK | MMAP_ON | MMAP_GUEST_KERNEL) if mmap & MMAP_ON else 0
+        pmar = write_pmar_value(pmar)
+        if (mmap, pmar) != (self.mmap, self.pmar):
+            self.mmap = self.mmu.mmap = mmap
+            self.pmar = pmar
+            self.tlb_flush()
+
+    @property
+    def fault_gpa(self) -> tuple[int, int]:
+        """The gpa and gpainfo registers: where the last MMAP_FAULT happened."""
+        return self.mmu.gpa, self.mmu.gpainfo
 
     def flush_translations(self) -> None:
         self.tlb_flush()
@@ -134,7 +154,7 @@ class Machine(MemoryPaths, DebugHooks):
         self.interrupt_requested = True
 
     def _context(self) -> int:
-        return (self.pmar & PMAR_ON) << 1 | (self.psw & PSW_U)
+        return ((self.pmar | self.mmap) & PMAR_ON) << 1 | (self.psw & PSW_U)
 
     def _account(self) -> None:
         self.stats.instructions[self.psw & PSW_U] += self.count - self._accounted
@@ -160,11 +180,12 @@ class Machine(MemoryPaths, DebugHooks):
         if vaddr & 3:
             return None
         paddr = vaddr
-        if self.pmar & PMAR_ON:
+        if (self.pmar | self.mmap) & PMAR_ON:
             entry = self.mmu.tlb.get(vaddr >> PAGE_SHIFT)
             if entry is None:
                 try:
-                    entry = self.mmu.walk(self.pmar, vaddr, EXEC)
+                    entry = (self.mmu.translate(self.pmar, vaddr, EXEC, False) & PTE_ADDR_MASK | PTE_V
+                             if self.mmap else self.mmu.walk(self.pmar, vaddr, EXEC))
                 except TranslationFault:
                     return None
             if not entry & PTE_V:
@@ -259,6 +280,9 @@ class Machine(MemoryPaths, DebugHooks):
         traps[cause] = traps.get(cause, 0) + 1
         if self.tracer is not None:
             self.tracer.trap(self, cause, tval)
+        if self.guest_control is not None:
+            self._guest_trap(cause, tval)
+            return
         if self.monitor is not None:
             self.monitor.on_trap(self, cause, tval)
             return
@@ -302,11 +326,17 @@ class Machine(MemoryPaths, DebugHooks):
         if kind == "priv":
             if user:
                 return self.trap(PRIVILEGED_INSTRUCTION, word)
+            if self.guest_control is not None and instruction_exits(d.instr.mnemonic, self.guest_control.nested):
+                self._vm_exit(EXIT_INSTRUCTION, PRIVILEGED_INSTRUCTION, word)
+                raise RegionExit
         elif kind == "ecall":
             return self.trap(SVC, 0)
         elif kind == "ebreak":
             return self.trap(BREAKPOINT, 0)
         elif kind == "hypercall" or (user and self.hw_assist):   # (the rest are sensitive)
+            if self.guest_control is not None and not user:
+                self._vm_exit(EXIT_INSTRUCTION, VIRTUALIZATION_TRAP, word)
+                raise RegionExit
             return self.trap(VIRTUALIZATION_TRAP, word)
         if kind == "sensitive":
             self.pc = execute_sensitive(self, d, self.regs, self.pc)
@@ -320,6 +350,9 @@ class Machine(MemoryPaths, DebugHooks):
         self.stopped = None
         self._stop_at = None if max_instructions is None else self.count + max_instructions
         started = time.perf_counter()
+        control = self.guest_control
+        if control is not None:
+            control.load(self)
         try:
             if self.debugger is not None:
                 self._run_debug()
@@ -328,6 +361,8 @@ class Machine(MemoryPaths, DebugHooks):
             else:
                 self._run_traced()
         finally:
+            if control is not None and self.guest_control is control:
+                control.save(self)
             self._account()
             self.stats.wall += time.perf_counter() - started
             self.devices.console_out.flush()
@@ -356,6 +391,8 @@ class Machine(MemoryPaths, DebugHooks):
                 self.trap(C["TIMER"], 0)
             elif console_irq and dev.console_irq(wait=not dev.console_in.interactive):
                 self.trap(C["CONSOLE"], 0)
+            elif self.guest_control is not None and self.guest_control.pending:
+                self.trap(self.guest_control.pending, 0)   # the guest's line, to its tvec
         limit = count + INTERRUPT_POLL if self._stop_at is None else min(self._stop_at, count + INTERRUPT_POLL)
         if dev.timer_deadline is not None:
             limit = min(limit, dev.timer_deadline)

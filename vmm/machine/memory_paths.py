@@ -29,7 +29,7 @@ class MemoryPaths:
         raise RegionExit
 
     def _translate_data(self, a: int, access: int, pc: int, done: int, budget: int) -> int:
-        if not self.pmar & PMAR_ON:
+        if not (self.pmar | self.mmap) & PMAR_ON:
             return a
         try:
             return self.mmu.translate(self.pmar, a, access, bool(self.psw & PSW_U))
@@ -54,7 +54,7 @@ class MemoryPaths:
         """The physical address of a plain RAM access at a, or -1 (misaligned, fault, no RAM)."""
         if a & (width - 1):
             return -1
-        if self.pmar & PMAR_ON:
+        if (self.pmar | self.mmap) & PMAR_ON:
             try:
                 a = self.mmu.translate(self.pmar, a, access, bool(self.psw & PSW_U))
             except TranslationFault:

@@ -27,6 +27,7 @@ from isa.machine import PAGE_SHIFT, PTE_ADDR_MASK, PTE_V
 from isa.privileged import EXEC, FAULT_OF_ACCESS, READ, WRITE, WalkFault, leaf_allows, walk
 
 from .memory import PhysicalMemory
+from .nested import nested_leaf
 
 __all__ = ["MMU", "TranslationFault", "READ", "WRITE", "EXEC"]
 MAX_TLB_ENTRIES = 65_536      # 256 MiB of mapped address space
@@ -49,6 +50,9 @@ class MMU:
         self.write_fast: tuple[dict[int, int], dict[int, int]] = ({}, {})
         self.misses = 0
         self.flushes = 0
+        self.walk_refs = 0                       # memory references the walks made (SPEC §5: 2 each)
+        self.mmap = 0                            # the machine-map register (nested paging, nested.py)
+        self.gpa = self.gpainfo = 0              # where the last MMAP_FAULT happened
         self._saved: dict[int, tuple] = {}       # page-map root -> (tlb, user read/write fast maps)
 
     def flush(self) -> None:
@@ -60,7 +64,9 @@ class MMU:
     def walk(self, pmar: int, vaddr: int, access: int) -> int:
         """The leaf entry for vaddr, read from the page maps in RAM (no permission check)."""
         try:
-            return walk(self.read_word, self.mem.size, pmar, vaddr, access)[1]
+            leaf = walk(self.read_word, self.mem.size, pmar, vaddr, access)[1]
+            self.walk_refs += 2
+            return leaf
         except WalkFault as fault:
             raise TranslationFault(fault.cause) from None
 
@@ -73,7 +79,7 @@ class MMU:
         entry = self.tlb.get(vpn)
         if entry is None:
             self.misses += 1
-            entry = self.walk(pmar, vaddr, access)
+            entry = nested_leaf(self, pmar, vaddr, access, user) if self.mmap else self.walk(pmar, vaddr, access)
             if entry & PTE_V:
                 if len(self.tlb) >= MAX_TLB_ENTRIES:
                     self.flush()

@@ -252,7 +252,7 @@ class RegionCompiler:
         elif kind == "priv" and not self.kernel:   # user mode: a monitor's emulation in line, or SYS
             self.emulated_in_line(w, pc, d, done)
         elif kind == "priv":              # kernel mode, in line (_stays_in_region)
-            name = "pmar" if ins.mnemonic == "ldpmar" else SR_NAMES[d.imm]
+            name = "read_pmar()" if ins.mnemonic == "ldpmar" else SR_NAMES[d.imm]   # (SPEC §9: a copy)
             if ins.mnemonic == "mtsr":
                 w(f"M.{name} = {self.src(d.rs1)}")
             elif rd:
