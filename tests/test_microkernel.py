@@ -153,6 +153,7 @@ BADCALLS = r"""# Bad arguments and bad IPC, each refused with an error: one line
     .text
     .globl _start
 _start:
+    TRY     l_call_ending, MK_CALL, 4       # the second module: it never receives, it exits
     TRY     l_read, SYS_READ, 0, buffer_addr, 4
     TRY     l_read_kernel, SYS_READ, 0, 0x80010000, 4
     TRY     l_write_kernel, SYS_WRITE, 1, 0x80010000, 4
@@ -248,6 +249,7 @@ l_no_call:         .asciz "kernel call 2005"
 l_pm_getpid:       .asciz "call pm getpid"
 l_pm_getpid_word:  .asciz "  its pid"
 l_console_write:   .asciz "call console write from the kernel"
+l_call_ending:     .asciz "call a program that ends"
 
     .data
     .equ buffer_addr, 0x11000
@@ -255,6 +257,7 @@ line:   .space 80
 """
 
 BADCALLS_EXPECTED = [
+    ("call a program that ends", -EPIPE),            # waited for it to receive; it exited
     ("read", 4),                                     # the input's first 4 bytes: it works
     ("read into the kernel", -EFAULT),
     ("write from the kernel", -EFAULT),
@@ -316,7 +319,7 @@ def test_the_same_bug_in_the_console_server_kills_only_the_server(built, badcall
     assert pc < 0x80000000                           # in user mode: the server's own code
     assert crash == server_lines("console", CONSOLE_TID, pc, True) * 2   # the two reads
     # the reads die with the server (EPIPE); everything after the restart works as before
-    want = [("read", -EPIPE), ("read into the kernel", -EPIPE), *BADCALLS_EXPECTED[2:]]
+    want = [BADCALLS_EXPECTED[0], ("read", -EPIPE), ("read into the kernel", -EPIPE), *BADCALLS_EXPECTED[3:]]
     assert [line for line in lines if "=" in line and not line.startswith("micro:")] == lines_of(want)
     assert "Hello, world!" in lines and [line for line in lines if line.startswith("primes")] == primes_lines()
     assert run.status == EXIT_KILLED                 # a server died, the kernel did not

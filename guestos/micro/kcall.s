@@ -544,7 +544,8 @@ k_task_start:
     jr      t6
 
 # task_kill(a0 = tid) -> 0: its pages, maps and slot freed. Only a task not started yet or one
-# waiting for the caller's reply (its exit call, its fault): never one in another's queue.
+# waiting for the caller's reply (its exit call, its fault): never one in another's queue. A
+# thread that sends to it or waits for its reply gets -EPIPE.
 k_task_kill:
     mv      t6, ra
     call    task_right
@@ -560,6 +561,23 @@ k_task_kill:
 3:  addi    sp, sp, -16
     sw      t6, 12(sp)
     sw      a0, 8(sp)
+    la      t3, thread_table            # whoever sends to it or waits for its reply: -EPIPE
+    li      t4, NTHREAD
+5:  lw      t0, P_STATE(t3)
+    addi    t0, t0, -T_SEND
+    li      t1, T_REPLY - T_SEND
+    bgtu    t0, t1, 6f                  # neither T_SEND, T_RECV nor T_REPLY
+    li      t1, T_RECV - T_SEND
+    beq     t0, t1, 6f
+    lw      t0, T_PARTNER(t3)
+    bne     t0, a0, 6f
+    li      t0, -EPIPE                  # its queue goes with it (the slot is cleared below)
+    sw      t0, P_A0(t3)
+    li      t0, P_RUNNABLE
+    sw      t0, P_STATE(t3)
+6:  addi    t3, t3, THREAD_SIZE
+    addi    t4, t4, -1
+    bnez    t4, 5b
     lw      a0, P_PMAR(a0)              # not the live map: the caller's is
     srli    a0, a0, PAGE_SHIFT
     slli    a0, a0, PAGE_SHIFT
