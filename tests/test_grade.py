@@ -167,7 +167,7 @@ def test_hostile_strategy_files_never_stop_the_others(tmp_path):
 
 @pytest.mark.parametrize("text, message", [
     ("[[test]]\nname = 'a'\nouput = 'x'\n", "tests.toml: test 'a': unknown key 'ouput'"),
-    ("[[test]]\nname = 'a'\nmodes = ['vt']\n", "test 'a': modes 'vt' is not a mode"),
+    ("[[test]]\nname = 'a'\nmodes = ['fast']\n", "test 'a': modes 'fast' is not a mode"),
     ("[[test]]\nname = 'a'\nstatus = 300\n", "test 'a': status must be an exit status 0..255, not 300"),
     ("[defaults]\ntimeout = -1\n[[test]]\nname = 'a'\n", "tests.toml: [defaults]: timeout must be a positive number"),
     ("x = 1\n", "tests.toml: unknown key 'x'"),
