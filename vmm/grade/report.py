@@ -92,7 +92,7 @@ def summary_table(results, console=None) -> None:
     table = Table(title="toyvm grade", show_lines=False)
     table.add_column("submission")
     for test, mode in columns:
-        table.add_column(f"{test}\n{mode}", justify="center")
+        table.add_column(f"{test}\n{mode}", justify="center", overflow="fold")
     table.add_column("score", justify="right")
     for s in results:
         cells = {(r.test, r.mode): r.outcome for r in s.runs}
