@@ -48,7 +48,7 @@ from isa.machine import DEFAULT_RAM_SIZE, PAGE_SIZE
 
 from ..machine import EXIT_LOAD_ERROR, ConsoleInput, ConsoleOutput, LoadError, Stop
 from ..machine.devices import ConsoleClosed
-from ..monitor.config import GuestConfig
+from ..monitor.config import PAGING, GuestConfig
 from ..monitor.scheduler import DEFAULT_SLICE
 from ..monitor.strategies import STRATEGY_NAMES
 from .host import (EXIT_INTERNAL, EXIT_INTERRUPTED, SizeType, console_input, ctrl_c_interrupts, output_failed,
@@ -80,8 +80,12 @@ def vmm_options(command):
         click.option("--strategy", type=StrategyType(),
                      help="How the monitor handles the sensitive-unprivileged rdpsw/wrpsw: trap (pure "
                           "trap-and-emulate, the default: they misbehave), bt (binary translation), hw "
-                          "(hardware assist), para (paravirtual guests' hypercalls); or FILE.py:CLASS, "
-                          "a strategy class of one's own (docs/api.md)."),
+                          "(hardware assist), para (paravirtual guests' hypercalls), vt (the hardware "
+                          "guest mode); or FILE.py:CLASS, a strategy class of one's own (docs/api.md)."),
+        click.option("--paging", type=click.Choice(PAGING),
+                     help="How guest page maps reach the processor: shadow maps built by the monitor (the "
+                          "default, and vt's --paging shadow) or nested paging, the machine map walked "
+                          "by the processor (vt's default; docs/hardware-assist.md)."),
         click.option("--dump-maps", is_flag=True,
                      help="Print each guest's machine map and shadow maps at the end (stderr)."),
     ]):
@@ -108,12 +112,12 @@ class StrategyType(click.ParamType):
 
 
 def wants_monitor(options: dict) -> bool:
-    return bool(options["vmm"] or options["guests"] or options["strategy"])
+    return bool(options["vmm"] or options["guests"] or options["strategy"] or options.get("paging"))
 
 
 def run_monitor(program: str | None, *, modules, mem, input_path, max_instructions, repeat_limit, stats,
                 bare_options: dict, vmm, guests, guest_output, results_path, slice_instructions, strategy,
-                dump_maps, observe=None, gdb=None) -> int:
+                dump_maps, observe=None, gdb=None, paging=None) -> int:
     """``toyvm run --vmm ...`` from its parsed options; the exit status. ``observe``: what to
     watch of the run (vmm/cli/trace_options.py: the trace, timeline, maps, statistics)."""
     for name, value in bare_options.items():
@@ -124,6 +128,7 @@ def run_monitor(program: str | None, *, modules, mem, input_path, max_instructio
         configs, settings = read_vms_toml(program)
         slice_instructions = slice_instructions or settings.get("slice")
         strategy = strategy or settings.get("strategy")
+        paging = paging or settings.get("paging")
     elif program is not None:
         configs.append(GuestConfig(program, list(modules), mem, input_path, max_instructions))
     elif modules:
@@ -144,9 +149,16 @@ def run_monitor(program: str | None, *, modules, mem, input_path, max_instructio
     outputs = [out for _, out in consoles]
     from ..monitor import Monitor  # the whole monitor, only when it runs
 
+    if paging is not None:          # a strategy that cannot page that way is a usage error
+        from ..monitor.nested import with_paging
+        from ..monitor.strategies.plugin import load_strategy
+        try:
+            with_paging(load_strategy(strategy or "trap"), paging)
+        except ValueError as e:
+            raise click.UsageError(str(e)) from None
     try:
         monitor = Monitor(configs, consoles, slice_instructions=slice_instructions or DEFAULT_SLICE,
-                          strategy=strategy or "trap")
+                          strategy=strategy or "trap", paging=paging)
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--mem") from None
     try:
@@ -313,13 +325,13 @@ def parse_guest(spec: str) -> GuestConfig:
         raise click.BadParameter(f"{spec!r}: {e}", param_hint="--guest") from None
 
 
-TOP_KEYS = ("guest", "slice", "strategy")
+TOP_KEYS = ("guest", "slice", "strategy", "paging")
 GUEST_KEYS = ("image", "name", "modules", "mem", "input", "max_instructions")
 MAX_MEM = 0xF0000000            # RAM ends below the device page (SPEC)
 
 
 def read_vms_toml(path: str) -> tuple[list[GuestConfig], dict]:
-    """The guests and the settings (``slice``, ``strategy``) of a vms.toml file. Every key and
+    """The guests and the settings (``slice``, ``strategy``, ``paging``) of a vms.toml file. Every key and
     every value is checked: a mistake is a usage error (exit 2) naming the file, the guest and
     the key."""
     try:
@@ -343,6 +355,10 @@ def read_vms_toml(path: str) -> tuple[list[GuestConfig], dict]:
         if table["strategy"] not in STRATEGY_NAMES:
             fail(path, f"strategy must be one of {', '.join(STRATEGY_NAMES)}, not {_show(table['strategy'])}")
         settings["strategy"] = table["strategy"]
+    if "paging" in table:
+        if table["paging"] not in PAGING:
+            fail(path, f"paging must be one of {', '.join(PAGING)}, not {_show(table['paging'])}")
+        settings["paging"] = table["paging"]
     entries = table.get("guest")
     if entries is None:
         fail(path, "no [[guest]] table")

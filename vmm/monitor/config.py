@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from isa.machine import DEFAULT_RAM_SIZE
 from isa.privileged import DEFAULT_REPEAT_LIMIT
 
+# How guest page maps reach the processor (``--paging``): shadow maps the monitor builds
+# (shadow.py), or the machine map the processor walks itself (nested.py; SPEC §9).
+PAGING = ("shadow", "nested")
+
 
 @dataclass
 class GuestConfig:

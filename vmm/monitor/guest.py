@@ -124,6 +124,7 @@ class Guest:
             self.shadows.activate(self.vcpu.pmar, self.vcpu.user)
         else:
             self.shadows.reload()
+        self.strategy.loaded(self.machine)
         self.stats.world_switches += 1
 
     def end(self, stop: Stop) -> None:

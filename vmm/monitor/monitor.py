@@ -11,6 +11,7 @@ from .in_line import in_line_emulation
 from .config import GuestConfig
 from .guest import Guest
 from .scheduler import DEFAULT_SLICE, Scheduler
+from .nested import with_paging
 from .strategies.plugin import load_strategy
 
 DEFAULT_SHADOW_FRAMES = 256       # monitor frames per guest for its shadow maps (1 MiB)
@@ -19,9 +20,10 @@ DEFAULT_SHADOW_FRAMES = 256       # monitor frames per guest for its shadow maps
 class Monitor:
     def __init__(self, configs: list[GuestConfig], consoles: list[tuple[ConsoleInput, ConsoleOutput]], *,
                  slice_instructions: int = DEFAULT_SLICE, shadow_cache: bool = True,
-                 shadow_frames: int = DEFAULT_SHADOW_FRAMES, strategy: str | type = "trap"):
+                 shadow_frames: int = DEFAULT_SHADOW_FRAMES, strategy: str | type = "trap",
+                 paging: str | None = None):
         # a name, FILE.py:CLASS or a class (strategies/plugin.py), with its dispatcher and shadows
-        self.strategy = load_strategy(strategy)
+        self.strategy = with_paging(load_strategy(strategy), paging)   # --paging (nested.py)
         self.allocator = HostAllocator([c.mem for c in configs], shadow_frames)
         self.machine = Machine(self.allocator.size, hw_assist=self.strategy.hw_assist, console_in=ConsoleInput(None),
                                console_out=ConsoleOutput(io.BytesIO()))

@@ -35,6 +35,7 @@ class GuestStats:
     reflected: Counter = field(default_factory=Counter)         # other exceptions reflected, by cause
     interrupts: Counter = field(default_factory=Counter)        # injected, by cause
     shadow_fills: int = 0
+    mmap_fills: int = 0                # nested paging: guest pages the machine map backed on an MMAP_FAULT
     shadow_builds: int = 0             # shadow maps built from nothing (a root seen first, or again)
     shadow_reuses: int = 0             # cached shadow maps installed again instead of built
     shadow_resyncs: int = 0            # cached shadows checked against the guest's maps after a flush
@@ -86,6 +87,7 @@ class GuestStats:
             ("code pages scanned (bt)", self.bt_scans),
             ("  instructions patched", self.bt_patches),
             ("shadow fills", self.shadow_fills),
+            ("machine-map fills (nested)", self.mmap_fills),
             ("shadow maps built", self.shadow_builds),
             ("shadow maps reused", self.shadow_reuses),
             ("shadow resyncs after flush", self.shadow_resyncs),

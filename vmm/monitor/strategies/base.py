@@ -39,6 +39,9 @@ class TrapAndEmulate:
     def reflected(self, machine) -> None:
         """A trap or interrupt was just delivered to the guest (virtual trap entry done)."""
 
+    def loaded(self, machine) -> None:
+        """The guest was just put on the processor (a world switch; vt enters the guest mode)."""
+
     def original_word(self, gpa: int) -> int:
         """The aligned word at guest-physical gpa as the guest wrote it (reports show this)."""
         return self.guest.mmap.read_word(gpa & ~3)
