@@ -80,3 +80,36 @@ def test_debugged_guests_print_and_count_as_undebugged(guestos):
     plain_numbers = [line for line in plain.stderr.decode().splitlines()
                      if re.search(r"\d", line) and "wall" not in line and "MIPS" not in line]
     assert numbers == plain_numbers and len(numbers) > 10
+
+
+def test_reverse_execution_under_the_monitor(trapper):
+    """Going back within a guest across time slices of both guests (one every 7 instructions) lands
+    on the state the guest had; back to the start and forward again gives the same stop; and the
+    run then ends as an undebugged one, every counter of the panel equal."""
+    args = ["--vmm", "--stats", "--slice", "7", "--guest", trapper.path, "--guest", trapper.path]
+    regs = "pc t2 t3 sp psw epc cause"
+    s = run_gdb(trapper.path, ["break *watched_store", "continue", f"info registers {regs}", "monitor count",
+                               "stepi", "stepi", "stepi", "stepi", "info registers pc cause",
+                               "reverse-stepi", "reverse-stepi", "reverse-stepi", "reverse-stepi",
+                               f"info registers {regs}", "monitor count", "reverse-continue", "info registers pc",
+                               "continue", f"info registers {regs}", "monitor count", "thread 2", "continue",
+                               "info registers pc", "delete", "continue"], args)
+    sym = trapper.symbols
+    assert values(s.gdb, "pc")[:2] == [sym["watched_store"], sym["handler"]]   # 4 steps: into the SVC
+    assert values(s.gdb, "cause")[1] == 8
+    counts = re.findall(r"guest1: instructions completed (\d+), traps entered (\d+)", s.gdb)
+    assert len(counts) == 3 and len(set(counts)) == 1
+    for name in regs.split():
+        seen = values(s.gdb, name)
+        if name != "pc":
+            assert len(set(seen if name != "cause" else [seen[0], seen[2], seen[3]])) == 1, name
+    assert "No more reverse-execution history." in s.gdb
+    pcs = values(s.gdb, "pc")
+    assert pcs[2:] == [sym["watched_store"], sym["_start"], sym["watched_store"], sym["watched_store"]]
+    assert "Thread 2 hit Breakpoint 1" in s.gdb
+    plain = plain_run(args)
+    assert s.stdout == plain.stdout and s.status == plain.returncode
+    strip = [line for line in s.stderr.splitlines()
+             if not line.startswith("toyvm: gdb:") and "wall" not in line and "MIPS" not in line]
+    plain_strip = [line for line in plain.stderr.decode().splitlines() if "wall" not in line and "MIPS" not in line]
+    assert strip == plain_strip

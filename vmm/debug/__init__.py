@@ -29,9 +29,12 @@ def attach_bare(machine, server: Server) -> Debugger:
 
 
 def attach_monitor(monitor, server: Server) -> Debugger:
+    from .monitor_replay import MonitorHistory, ReplayableScheduler
     conn = server.accept()
     threads = [GuestThread(guest) for guest in monitor.guests]
-    debugger = Debugger(conn, monitor.machine, threads, monitor=monitor, server=server)
+    monitor.scheduler = ReplayableScheduler.replacing(monitor.scheduler)
+    history = monitor.scheduler.history = MonitorHistory(monitor)
+    debugger = Debugger(conn, monitor.machine, threads, monitor=monitor, history=history, server=server)
     monitor.machine.debugger = debugger
     return debugger
 

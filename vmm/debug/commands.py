@@ -25,7 +25,7 @@ HELP = """toyvm monitor commands:
   walk VA                        VA through the page maps (under the monitor: guest map, machine map, shadow)
   real                           the real processor's state (under the monitor)
   thread N COMMAND               COMMAND for thread (guest) N instead of the one that stopped last
-  history                        reverse execution's snapshots and their cost (bare machine)
+  history                        reverse execution's snapshots and their cost
 """
 
 
@@ -56,8 +56,7 @@ def run_command(debugger, text: str) -> str:
         if name == "real":
             return _real(debugger)
         if name == "history":
-            return debugger.history.describe() if debugger.history is not None else \
-                "reverse execution is available on the bare machine only\n"
+            return debugger.history.describe()
     except (IndexError, ValueError):
         return f"usage error in {text.strip()!r}; see 'monitor help'\n"
     return f"unknown monitor command {name!r}; see 'monitor help'\n"

@@ -105,26 +105,34 @@ class ReplayedOutput:
 
 @dataclass
 class Snapshot:
-    position: tuple[int, int]
+    position: tuple
     state: dict
     pages: dict[int, bytes]
-    consumed: int
-    written: int
+    consoles: list[tuple[int, int]]         # per console: (input consumed, output written)
+    extra: object = None                    # what a subclass keeps (monitor_replay.py)
 
 
 class History:
-    def __init__(self, machine):
+    """The snapshots of one run. ``devices``: the device models whose consoles are recorded and
+    replayed (the bare machine's; under the monitor each guest's)."""
+
+    def __init__(self, machine, devices: list | None = None):
         self.machine = machine
-        devices = machine.devices
-        self.input = RecordedInput(devices.console_in)
-        devices.console_in = self.input
-        self.output = ReplayedOutput(devices.console_out.stream)
-        devices.console_out.stream = self.output
+        self.consoles = []
+        for dev in devices if devices is not None else [machine.devices]:
+            dev.console_in = RecordedInput(dev.console_in)
+            dev.console_out.stream = ReplayedOutput(dev.console_out.stream)
+            self.consoles.append((dev.console_in, dev.console_out.stream))
         self.base = bytes(machine.mem.ram)
         self.snapshots: list[Snapshot] = []
         self.interval = INTERVAL
         self.page_bytes = 0
         self.take()
+
+    def position(self) -> tuple:
+        """Where the run is: grows at every point (threads.py)."""
+        m = self.machine
+        return m.count, sum(m.stats.traps.values())
 
     # --- recording -------------------------------------------------------------------------------
     def _changed_pages(self) -> np.ndarray:
@@ -132,12 +140,12 @@ class History:
         base = np.frombuffer(self.base, dtype=np.uint64).reshape(-1, PAGE_SIZE // 8)
         return np.flatnonzero((now != base).any(axis=1))
 
-    def take(self) -> None:
+    def take(self, extra=None) -> None:
         m = self.machine
         ram = m.mem.ram
         pages = {int(p): bytes(ram[p << PAGE_SHIFT:(p + 1) << PAGE_SHIFT]) for p in self._changed_pages()}
-        position = (m.count, sum(m.stats.traps.values()))
-        self.snapshots.append(Snapshot(position, m.save_state(), pages, self.input.consumed, self.output.written))
+        consoles = [(cin.consumed, out.written) for cin, out in self.consoles]
+        self.snapshots.append(Snapshot(self.position(), m.save_state(), pages, consoles, extra))
         self.page_bytes += len(pages) * PAGE_SIZE
         while len(self.snapshots) > 2 and (len(self.snapshots) > MAX_SNAPSHOTS
                                            or self.page_bytes > MAX_HISTORY_BYTES):
@@ -151,7 +159,7 @@ class History:
         self.page_bytes = sum(len(s.pages) for s in kept) * PAGE_SIZE
         self.interval *= 2
 
-    def at_point(self, position: tuple[int, int]) -> None:
+    def at_point(self, position: tuple) -> None:
         """Called at every point of forward execution: snapshot when the interval has passed."""
         if position[0] >= self.snapshots[-1].position[0] + self.interval:
             self.take()
@@ -161,15 +169,12 @@ class History:
         self.snapshots.clear()
         self.page_bytes = 0
         self.interval = INTERVAL
-        self.output.forget_future()
+        for _, out in self.consoles:
+            out.forget_future()
         self.take()
 
     # --- going back ------------------------------------------------------------------------------
-    @property
-    def start(self) -> tuple[int, int]:
-        return self.snapshots[0].position
-
-    def before(self, position: tuple[int, int]) -> Snapshot | None:
+    def before(self, position: tuple) -> Snapshot | None:
         """The last snapshot strictly before ``position``."""
         found = None
         for snap in self.snapshots:
@@ -178,15 +183,22 @@ class History:
         return found
 
     def restore(self, snap: Snapshot) -> None:
+        """Put the machine back at ``snap``; the run goes on from there."""
+        self.apply(snap)
+
+    def apply(self, snap: Snapshot) -> None:
         m = self.machine
         pages = {int(p): self.base[p << PAGE_SHIFT:(p + 1) << PAGE_SHIFT] for p in self._changed_pages()}
         pages.update(snap.pages)
         m.load_pages(pages)
         m.load_state(snap.state)
-        self.input.rewind(snap.consumed)
-        self.output.written = snap.written
+        for (cin, out), (consumed, written) in zip(self.consoles, snap.consoles):
+            cin.rewind(consumed)
+            out.written = written
 
     def describe(self) -> str:
+        if not self.snapshots:
+            return "reverse execution: no history yet (it starts again at the next time slice)\n"
         first, last = self.snapshots[0].position[0], self.snapshots[-1].position[0]
         return (f"reverse execution: {len(self.snapshots)} snapshots from instruction {first:,} to {last:,}, "
                 f"one every {self.interval:,} instructions, {self.page_bytes // 1024:,} KiB of pages "

@@ -40,12 +40,14 @@ class Replay:
     """A reverse request under way: ``scan`` a segment of history for the last point where a
     forward run would stop (before ``end``), or ``goto`` a point and stop there."""
     goal: str
-    end: tuple[int, int]
+    end: tuple                             # a position of the timeline (History.position)
     snap: object = None
     step: bool = False
+    tid: int = 0                           # a reverse step: of this thread,
+    tpos: tuple = ()                       # from this position of it
     reason: str = ""
     found: tuple | None = None
-    prev: tuple | None = None
+    prev: dict = field(default_factory=dict)    # tid -> (its position, access) at its last point
 
 
 @dataclass
@@ -81,14 +83,14 @@ class Debugger:
 
     def before_instruction(self, machine) -> bool:
         thread = self.current()
-        pos = thread.position()
         if self.replay is not None:
-            reason = self._replay_point(thread, pos)
+            reason = self._replay_point(thread, self.history.position())
             if reason is None:
                 return False
             if reason is RESUME:          # restored a snapshot: run from there
                 return True
         else:
+            pos = thread.position()
             if self.history is not None:
                 self.history.at_point(pos)
             reason = self._check(thread, pos)
@@ -150,22 +152,27 @@ class Debugger:
             if pos < r.end:
                 return None
             self.replay = None
-            self.last[thread.tid] = pos
-            self.resume_at = {thread.tid: pos}
+            tpos = thread.position()
+            self.last = {thread.tid: tpos}
+            self.resume_at = {thread.tid: tpos}
             return r.reason
         points = self.points
-        prev = r.prev
+        tpos = thread.position()
+        prev = r.prev.get(thread.tid)
         access = points.access_of(thread, thread.read_register(PC)) if points.watchpoints else None
-        r.prev = (pos, access)
-        if not r.step and prev is not None and prev[1] is not None and pos[0] > prev[0][0]:
+        r.prev[thread.tid] = (tpos, access)
+        if not r.step and prev is not None and prev[1] is not None and tpos[0] > prev[0][0]:
             hit = points.watch_hit(prev[1])
             if hit:       # the point after the access: gdb steps back over it itself
                 r.found = (pos, f"T{SIGTRAP:02x}{hit};")
         if pos >= r.end:
             return self._next_segment(r)
         if r.step:
-            r.found = (pos, f"T{SIGTRAP:02x}")
-        elif prev is not None and pos[1] > prev[0][1] and points.stops_on_trap(thread.trap_cause()):
+            if thread.tid == r.tid and tpos != r.tpos:
+                r.found = (pos, f"T{SIGTRAP:02x}")
+        elif thread.tid == r.tid and tpos == r.tpos:
+            pass              # where it stands now, as the guest sees it (a hidden fault's retry)
+        elif prev is not None and tpos[1] > prev[0][1] and points.stops_on_trap(thread.trap_cause()):
             r.found = (pos, f"T{SIGTRAP:02x}")
         elif thread.read_register(PC) in points.breakpoints:
             r.found = (pos, f"T{SIGTRAP:02x}swbreak:;")
@@ -174,31 +181,32 @@ class Debugger:
     def _next_segment(self, r: Replay):
         history = self.history
         if r.found is not None:
-            history.restore(r.snap)
             self.replay = Replay("goto", r.found[0], reason=r.found[1])
+            history.restore(r.snap)
             return RESUME
         earlier = history.before(r.snap.position)
         if earlier is None:                 # nothing in all of history: stop at its start
-            history.restore(r.snap)
             self.replay = Replay("goto", r.snap.position, reason=f"T{SIGTRAP:02x}replaylog:begin;")
+            history.restore(r.snap)
         else:
+            self.replay = Replay("scan", r.snap.position, snap=earlier, step=r.step, tid=r.tid, tpos=r.tpos)
             history.restore(earlier)
-            self.replay = Replay("scan", r.snap.position, snap=earlier, step=r.step)
         return RESUME
 
     def _reverse(self, step: bool):
         if self.history is None:
             return ""
-        thread = self.threads[0]
-        pos = thread.position()
+        thread = self.thread(self.c_tid or self.stop_tid)
+        pos = self.history.position()
         snap = self.history.before(pos)
         if snap is None:
             self.reply = f"T{SIGTRAP:02x}replaylog:begin;thread:{thread.tid:x};"
             return self.reply
         self.ended = None
-        self.history.restore(snap)
-        self.replay = Replay("scan", pos, snap=snap, step=step)
+        self.replay = Replay("scan", pos, snap=snap, step=step, tid=thread.tid, tpos=thread.position())
         self.running = True
+        self.last = {}
+        self.history.restore(snap)          # under the monitor this unwinds to the scheduler
         return RESUME
 
     # --- serving gdb -------------------------------------------------------------------------------
@@ -249,10 +257,14 @@ class Debugger:
         values = [decode_word(body[i:i + 8]) for i in range(0, min(len(body), 8 * NUM_REGISTERS), 8)]
         if any(v is None for v in values):
             return "E01"
+        changed = False
         for n, value in enumerate(values):
-            if t.read_register(n) != value and not t.write_register(n, value):
-                return "E02"
-        self._changed()
+            if t.read_register(n) != value:
+                if not t.write_register(n, value):
+                    return "E02"
+                changed = True
+        if changed:
+            self._changed()
         return "OK"
 
     def _p(self, body: str):
@@ -328,7 +340,8 @@ class Debugger:
             self.thread(self.c_tid or None).write_register(PC, int(addr, 16))
             self._changed()
         self.step_tid = step_tid
-        self.resume_at = {t.tid: t.position() for t in self.threads if t.alive}
+        stopped = self.threads[self.stop_tid - 1]    # only it was stopped at its current point
+        self.resume_at = {stopped.tid: stopped.position()}
         self.running = True
         return RESUME
 
@@ -396,6 +409,9 @@ class Debugger:
     def detach(self) -> None:
         """gdb detached or went away: the machine runs on at full speed, as if never debugged."""
         self.conn.close()
+        if self.server is not None:      # no later client: it would wait on a stub nobody serves
+            self.server.close()
+            self.server = None
         self.replay = None
         if self.machine.debugger is self:
             self.machine.debugger = None

@@ -71,8 +71,9 @@ class DebugHooks:
         }
 
     def load_state(self, state: dict) -> None:
-        """Put back a ``save_state`` (RAM apart); cached translations are dropped as a flush does,
-        then the saved TLB entries come back (a stale entry stays stale, as it was)."""
+        """Put back a ``save_state`` (RAM apart); cached translations are dropped as a flush does
+        (with the address spaces a monitor keeps, ``switch_space``), then the saved TLB entries
+        come back (a stale entry stays stale, as it was)."""
         for name, value in zip(_SCALARS, state["scalars"]):
             setattr(self, name, value)
         self.regs[:] = state["regs"]            # the list object is bound into translated code
@@ -83,6 +84,8 @@ class DebugHooks:
         self.stats.traps = dict(traps)
         self.progress = copy.copy(state["progress"])
         self.tlb_flush()
+        for root in list(self.mmu._saved) + list(self.code._saved):   # a monitor's tagged spaces
+            self.forget_space(root)
         self.mmu.tlb.update(state["tlb"])
         self.mmu.misses, self.mmu.flushes = state["mmu"]
         self.stopped = None

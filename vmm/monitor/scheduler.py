@@ -36,16 +36,25 @@ class Scheduler:
         self.guests = guests
         self.slice = slice_instructions
 
-    def run(self) -> None:
-        """Until every guest is finished."""
+    def run(self, resume: tuple[list[int], int] | None = None) -> None:
+        """Until every guest is finished. ``resume``: start inside a round, as (the indices of
+        the round's guests, whose turn it is) -- where a debugger's snapshot was taken."""
         while True:
-            live = [g for g in self.guests if g.exit is None]
+            if resume is None:
+                live, first = [g for g in self.guests if g.exit is None], 0
+            else:
+                live, first = [self.guests[i] for i in resume[0]], resume[1]
+                resume = None
             if not live:
                 return
-            for guest in live:
+            for turn in range(first, len(live)):
                 if self.machine.interrupt_requested:   # Ctrl-C: every guest stays as it is
                     return
-                self.run_slice(guest)
+                self.slice_starting(live, turn)
+                self.run_slice(live[turn])
+
+    def slice_starting(self, live: list[Guest], turn: int) -> None:
+        """Before each slice: the point where a run can be resumed (monitor_replay.py)."""
 
     def switch_to(self, guest: Guest) -> None:
         """The world switch: the current guest's registers out, the next guest's in."""
