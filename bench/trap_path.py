@@ -9,7 +9,9 @@ The cost of an entry is (monitor time - bare time) / entries, from runs of N and
 (start-up cancels). Kinds:
   mfsr        a privileged read the monitor emulates on the virtual CPU (the quiet path: the
               mode and the maps stay, the machine goes straight on to the next region)
-  mtsr psw    a psw write that changes nothing
+  mtsr psw    a psw write that changes nothing (kernel mode kept, IE = 0: performed in line too,
+              as a trap handler's return path does; one that may change the mode or let an
+              interrupt in takes the trap path)
   ecall+rti   a system call from virtual user mode: the ecall is reflected into the guest
               kernel (virtual trap entry, a shadow switch), whose handler runs mfsr, mtsr and
               rti (a shadow switch back): 5 entries per iteration

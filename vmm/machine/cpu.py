@@ -232,11 +232,12 @@ class Machine(MemoryPaths, DebugHooks, GuestMode):
                     **HELPERS)
 
     def emulate_in_line(self, read_sr=None, write_sr=None) -> None:
-        """Let a monitor perform user-mode ``mfsr``/``mtsr`` (not of psw) without a trap:
+        """Let a monitor perform user-mode ``mfsr``/``mtsr`` without a trap:
         translated user-mode code calls ``read_sr(number)`` (the value, or None) or
         ``write_sr(number, value)`` (True, or False) and takes the trap only when they decline.
         The monitor does for its guest's virtual kernel what handling the trap would, counted
-        the same: nothing differs for the guest but time. No arguments: they trap again."""
+        the same: nothing differs for the guest but time. Call it before the first run: code
+        translated earlier keeps the functions it was made with. No arguments: they trap."""
         for namespace in self._namespaces:
             namespace["VRD"] = read_sr or _declined
             namespace["VWR"] = write_sr or _declined

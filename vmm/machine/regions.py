@@ -22,12 +22,13 @@ _SYSTEM = {"ecall", "ebreak", "priv", "sensitive", "hypercall"}
 # ... except these, which in kernel mode only move a value between a general and a special
 # register (SPEC §3): they cannot trap or change the mode, the maps or the pc, so kernel-mode
 # regions run them in line instead of leaving the region (a kernel's trap path is full of them).
-# mtsr psw is not among them: it may switch the mode or enable a pending interrupt.
+# mtsr psw is not among them in kernel mode: it may switch the mode or enable a pending interrupt.
 
 
 # In user mode the same mfsr/mtsr trap, but a monitor may perform them for its guest's virtual
 # kernel in line (Machine.emulate_in_line): user-mode regions ask it first, and leave through SYS
-# only when it declines (a real user program, a guest in virtual user mode, a watched run).
+# only when it declines (a real user program, a guest in virtual user mode, a watched run, an
+# mtsr psw that could change the guest's mode or let an interrupt in).
 
 
 def _stays_in_region(d: Decoded, kernel: bool) -> bool:
@@ -36,7 +37,8 @@ def _stays_in_region(d: Decoded, kernel: bool) -> bool:
     name = d.instr.mnemonic
     if name == "ldpmar":
         return kernel
-    return name in ("mfsr", "mtsr") and d.imm in SR_NAMES and not (name == "mtsr" and SR_NAMES[d.imm] == "psw")
+    return name in ("mfsr", "mtsr") and d.imm in SR_NAMES and not (kernel and name == "mtsr"
+                                                                  and SR_NAMES[d.imm] == "psw")
 
 
 def ends_block(d: Decoded | None, kernel: bool) -> bool:

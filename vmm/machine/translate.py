@@ -199,7 +199,7 @@ class RegionCompiler:
             self.loop_pc = None
 
     def emulated_in_line(self, w: _Writer, pc: int, d: Decoded, done: str) -> None:
-        """User-mode mfsr/mtsr (not of psw): VRD returns the value, VWR True, when a monitor
+        """User-mode mfsr/mtsr: VRD returns the value, VWR True, when a monitor
         performs it for its guest (Machine.emulate_in_line); when they decline (None, False) the
         instruction traps through SYS, as the bare machine's does."""
         if d.instr.mnemonic == "mtsr":

@@ -7,7 +7,9 @@ Machine.emulate_in_line, translated code asks the monitor to perform them in pla
 exactly as the trap would be (a monitor entry, a PRIVILEGED_INSTRUCTION trap of the machine, one
 emulated instruction of its mnemonic), so the guest and the statistics see what they saw; only
 the time differs (one call instead of leaving the region, the trap path and a new region).
-mtsr psw, which may switch the mode or let an interrupt in, always traps.
+mtsr psw is performed in line only when it keeps the virtual kernel mode with IE = 0 (a trap
+handler's return path sets PU and PIE for its rti): one that switches the mode or may let an
+interrupt in traps, so the monitor switches shadow maps or delivers the interrupt.
 
 They decline (and the instruction traps as before) when the guest is in virtual user mode (the
 trap is reflected to it), while the run is watched (an event trace, a tracer, a debugger), so
@@ -15,7 +17,8 @@ that every monitor entry is seen, and in the hardware guest mode, which has its 
 """
 from __future__ import annotations
 
-from isa.machine import CAUSE_BY_NAME, PSW_U
+from isa.machine import CAUSE_BY_NAME, PSW_IE, PSW_U
+from isa.privileged import SR_PSW
 
 PRIVILEGED_INSTRUCTION = CAUSE_BY_NAME["PRIVILEGED_INSTRUCTION"]
 
@@ -44,6 +47,8 @@ def in_line_emulation(dispatcher):
         return guest.read_sr(number)
 
     def write_sr(number: int, value: int) -> bool:
+        if number == SR_PSW and value & (PSW_U | PSW_IE):
+            return False
         guest = guest_kernel()            # isa/privileged.py's mtsr: the special register = rs1
         if guest is None:
             return False
