@@ -50,7 +50,6 @@ from ..machine import EXIT_LOAD_ERROR, ConsoleInput, ConsoleOutput, LoadError, S
 from ..machine.devices import ConsoleClosed
 from ..monitor.config import PAGING, GuestConfig
 from ..monitor.scheduler import DEFAULT_SLICE
-from ..monitor.strategies import STRATEGY_NAMES
 from .host import (EXIT_INTERNAL, EXIT_INTERRUPTED, SizeType, console_input, ctrl_c_interrupts, output_failed,
                    stdout_bytes)
 
@@ -93,16 +92,23 @@ def vmm_options(command):
     return command
 
 
+def strategy_names() -> tuple[str, ...]:
+    """The monitor's strategies by name: imported only when a command needs them (they bring the
+    whole monitor, which a bare run never loads)."""
+    from ..monitor.strategies import STRATEGY_NAMES
+    return STRATEGY_NAMES
+
+
 class StrategyType(click.ParamType):
     """A strategy's name, or FILE.py:CLASS loaded from the user's file (a usage error says why
     it does not load)."""
     name = "strategy"
 
     def get_metavar(self, param, *args):
-        return "[" + "|".join(STRATEGY_NAMES) + "|FILE.py:CLASS]"
+        return "[" + "|".join(strategy_names()) + "|FILE.py:CLASS]"
 
     def convert(self, value, param, ctx):
-        if not isinstance(value, str) or value in STRATEGY_NAMES:
+        if not isinstance(value, str) or value in strategy_names():
             return value
         from ..monitor.strategies.plugin import load_strategy
         try:
@@ -352,8 +358,8 @@ def read_vms_toml(path: str) -> tuple[list[GuestConfig], dict]:
     if "slice" in table:
         settings["slice"] = _count(table["slice"], 1, lambda why: fail(path, f"slice {why}"))
     if "strategy" in table:
-        if table["strategy"] not in STRATEGY_NAMES:
-            fail(path, f"strategy must be one of {', '.join(STRATEGY_NAMES)}, not {_show(table['strategy'])}")
+        if table["strategy"] not in strategy_names():
+            fail(path, f"strategy must be one of {', '.join(strategy_names())}, not {_show(table['strategy'])}")
         settings["strategy"] = table["strategy"]
     if "paging" in table:
         if table["paging"] not in PAGING:
