@@ -104,7 +104,7 @@ class StrategyType(click.ParamType):
     it does not load)."""
     name = "strategy"
 
-    def get_metavar(self, param, *args):
+    def get_metavar(self, param, ctx=None):      # (click 8.2 added ctx)
         return "[" + "|".join(strategy_names()) + "|FILE.py:CLASS]"
 
     def convert(self, value, param, ctx):
