@@ -42,6 +42,7 @@ EXPECTED = {
     "bt-access": lambda g: g["binary_translation"]["faults"] - g["binary_translation"]["pages_scanned"],
     "scan": lambda g: g["binary_translation"]["pages_scanned"],
     "fill": lambda g: g["shadow_maps"]["fills"],
+    "mmap-fill": lambda g: g["machine_map_fills"],
     "reflect": lambda g: _sum(g["true_faults"]) + g["reflected"]["system_calls"] + _sum(g["reflected"]["other"]),
     "inject": lambda g: _sum(g["interrupts_injected"]),
     "build": lambda g: g["shadow_maps"]["built"],
@@ -99,7 +100,7 @@ def run(tmp_path, built, program, strategy, *watch):
 
 
 CASES = [(p, s) for p in ("popf", "guestos") for s in ("trap", "bt", "hw", "para")] + [
-    ("two", "trap"), ("two", "bt"), ("redpill", "trap"), ("redpill", "hw")]
+    ("two", "trap"), ("two", "bt"), ("redpill", "trap"), ("redpill", "hw"), ("guestos", "vt"), ("two", "vt")]
 
 
 @pytest.mark.parametrize("program, strategy", CASES)

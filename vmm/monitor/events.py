@@ -48,6 +48,8 @@ KINDS: dict[str, EventKind] = {k.name: k for k in (
               "bt: a guest code page scanned, its rdpsw/wrpsw patched"),
     EventKind("fill", "shadow_fills", lambda s: s.shadow_fills,
               "a hidden page fault: a shadow leaf written from the guest's entries and the machine map"),
+    EventKind("mmap-fill", "mmap_fills", lambda s: s.mmap_fills,
+              "nested paging: an MMAP_FAULT on guest RAM, the page backed in the guest's machine map"),
     EventKind("reflect", "true_faults + syscalls + reflected",
               lambda s: sum(s.true_faults.values()) + s.syscalls + sum(s.reflected.values()),
               "an exception delivered to the guest kernel at its tvec (virtual trap entry)"),

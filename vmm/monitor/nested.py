@@ -56,6 +56,7 @@ class NestedMaps:
         self.key, self.sources = NESTED, {}    # no shadow leaves: guest.py walks the guest's map
         self.maps: OrderedDict = OrderedDict() # no shadow maps (--dump-maps shows none)
         self.vpmar, self.user = 0, False
+        self.events = None                     # the guest's event emitter, when watched (events.py)
 
     def register(self) -> int:
         """The mmap register's value for the guest as it stands."""
@@ -89,6 +90,8 @@ class NestedMaps:
         self.machine.write_word((table << PAGE_SHIFT) + ((gppn & 0x3FF) << 2),
                                 (hppn << PAGE_SHIFT) | ACCESS_BITS | PTE_V)
         self.stats.mmap_fills += 1
+        if self.events is not None:
+            self.events.emit("mmap-fill", gpa=gppn << PAGE_SHIFT, host=hppn << PAGE_SHIFT, table=table << PAGE_SHIFT)
 
     def _frame(self) -> int:
         frame = self.allocator.shadow_frame(self.guest_index)

@@ -141,6 +141,7 @@ class GuestStats:
                 "resyncs": self.shadow_resyncs, "entries_dropped": self.shadow_dropped,
                 "evicted": self.shadow_evictions,
             },
+            "machine_map_fills": self.mmap_fills,
             "binary_translation": {"faults": self.bt_faults, "pages_scanned": self.bt_scans,
                                    "instructions_patched": self.bt_patches},
             "pmar_switches": self.pmar_switches,

@@ -135,6 +135,9 @@ def describe(guest, kind: str, f: dict) -> str:
                   f"guest root entry {f['root']:08x}, leaf {f['leaf']:08x} -> guest-physical {page:08x}")
         return (f"va {f['va'] >> PAGE_SHIFT << PAGE_SHIFT:08x} from {source}; machine map {page:08x} -> host "
                 f"{f['host']:08x}; leaf {f['entry']:08x} {_flags(f['entry'])} in the {shadow_name(shadow)}")
+    if kind == "mmap-fill":
+        return (f"guest-physical {f['gpa']:08x} -> host {f['host']:08x} in the machine map "
+                f"(its table at host {f['table']:08x})")
     if kind in ("reflect", "inject"):
         what = ("interrupt" if kind == "inject" else "system call" if cause_name(f["cause"]) == "SVC" and f["user"]
                 else "exception")
