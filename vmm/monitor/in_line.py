@@ -30,7 +30,7 @@ def in_line_emulation(dispatcher):
     def guest_kernel():
         guest = dispatcher.guest
         if (guest.vcpu.psw & PSW_U or guest.events is not None or machine.tracer is not None
-                or machine.debugger is not None or getattr(machine, "guest_control", None) is not None):
+                or machine.debugger is not None or machine.guest_control is not None):
             return None
         traps = machine.stats.traps
         traps[PRIVILEGED_INSTRUCTION] = traps.get(PRIVILEGED_INSTRUCTION, 0) + 1
