@@ -16,6 +16,7 @@ from __future__ import annotations
 from isa.machine import PAGE_SHIFT, PMAR_ON, PMAR_ROOT_MASK, PTE_ADDR_MASK, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X
 from isa.privileged import POINTER_FLAGS
 
+from .nested import NestedMaps
 from .shadow import PHYSICAL
 
 ENTRIES = 1024                  # entries of one map page (SPEC §5)
@@ -73,7 +74,8 @@ def guest_maps(guest) -> dict:
     ``guest_map``: [(first va page, first guest-physical page, pages, flags)] or None when the
     guest's translation is off; ``machine_map``: [(first guest-physical page, first host page,
     pages)]; ``shadows``: [{"what", "root" (host page), "installed", "tables": [(index, host
-    page)], "leaves": [(first va page, first guest-physical page, first host page, pages, flags)]}].
+    page)], "leaves": [(first va page, first guest-physical page, first host page, pages, flags)]}];
+    ``machine_map_root``: with nested paging, the host page of the machine map's root (else None).
     """
     vcpu, mmap, mem = guest.vcpu, guest.mmap, guest.machine.mem
     data = {"name": guest.name, "count": vcpu.count, "pmar": vcpu.pmar, "user": vcpu.user,
@@ -104,6 +106,8 @@ def guest_maps(guest) -> dict:
                         "tables": sorted(shadow.tables.items()),
                         "leaves": [(v, g, h, n, flags) for (v, g, h), n, flags in _runs(leaves)]})
     data["shadows"] = shadows
+    # nested paging (nested.py): no shadows; the machine map is a real map the processor walks
+    data["machine_map_root"] = guest.shadows.root if isinstance(guest.shadows, NestedMaps) else None
     return data
 
 
@@ -144,6 +148,9 @@ def machine_map_text(data: dict) -> list[str]:
 
 
 def shadow_maps_text(data: dict) -> list[str]:
+    if data["machine_map_root"] is not None:
+        return [f"=== {data['name']}: no shadow maps: nested paging, the processor walks the guest's map and "
+                f"the machine map (its root at host {data['machine_map_root'] << PAGE_SHIFT:08x}, in the mmap register)"]
     lines = [f"=== {data['name']}: shadow maps, guest-virtual -> host-physical (in monitor frames)"]
     for shadow in data["shadows"]:
         installed = ", installed in the real pmar" if shadow["installed"] else ""
