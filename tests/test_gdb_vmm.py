@@ -58,6 +58,27 @@ def test_stepi_into_a_reflected_trap(trapper):
     assert s.stdout == TRAPPER_OUTPUT
 
 
+def test_the_hardware_guest_mode_under_gdb(trapper):
+    """--strategy vt: the guest's special registers are the processor's while it runs in the
+    guest mode; gdb sees them, steps into a trap, counts the traps the processor delivered
+    without the monitor, and goes back over the trap."""
+    args = ["--vmm", "--strategy", "vt", trapper.path]
+    s = run_gdb(trapper.path, ["break *faulting_load", "continue", "stepi", "info registers pc cause epc tval psw",
+                               "monitor traps", "monitor real", "reverse-stepi", "info registers pc",
+                               "delete", "continue"], args)
+    sym = trapper.symbols
+    assert values(s.gdb, "pc") == [sym["handler"], sym["faulting_load"]]
+    assert values(s.gdb, "cause") == [5] and values(s.gdb, "tval") == [0xF0000000]
+    assert values(s.gdb, "epc") == [sym["faulting_load"]] and values(s.gdb, "psw") == [0xC]
+    # a user-mode load of the device page leaves the guest mode (no machine-map entry there), and
+    # the monitor reflects the fault; the earlier ecall went to the handler in hardware
+    assert "true fault PAGE_FAULT_LOAD: 1" in s.gdb
+    assert "delivered by the processor (guest mode) SVC: 1" in s.gdb
+    assert "the guest runs in the hardware guest mode" in s.gdb
+    plain = plain_run(args)
+    assert s.stdout == plain.stdout == TRAPPER_OUTPUT and s.status == plain.returncode
+
+
 def test_monitor_walk_and_maps_of_a_paging_guest(guestos):
     args = ["--vmm", guestos.kernel, "--module", guestos.hello]
     s = run_gdb(guestos.kernel, ["break trap_entry", "continue", "monitor walk 0x10000", "monitor maps"], args)
@@ -82,11 +103,13 @@ def test_debugged_guests_print_and_count_as_undebugged(guestos):
     assert numbers == plain_numbers and len(numbers) > 10
 
 
-def test_reverse_execution_under_the_monitor(trapper):
+@pytest.mark.parametrize("strategy", ["trap", "vt"])
+def test_reverse_execution_under_the_monitor(trapper, strategy):
     """Going back within a guest across time slices of both guests (one every 7 instructions) lands
     on the state the guest had; back to the start and forward again gives the same stop; and the
     run then ends as an undebugged one, every counter of the panel equal."""
-    args = ["--vmm", "--stats", "--slice", "7", "--guest", trapper.path, "--guest", trapper.path]
+    args = ["--vmm", "--strategy", strategy, "--stats", "--slice", "7", "--guest", trapper.path,
+            "--guest", trapper.path]
     regs = "pc t2 t3 sp psw epc cause"
     s = run_gdb(trapper.path, ["break *watched_store", "continue", f"info registers {regs}", "monitor count",
                                "stepi", "stepi", "stepi", "stepi", "info registers pc cause",

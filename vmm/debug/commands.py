@@ -14,6 +14,7 @@ from isa.machine import CAUSE_NAMES, PAGE_SHIFT, PMAR_ON, PSW_BITS, PTE_ADDR_MAS
 from isa.privileged import READ, WalkFault, walk
 
 from ..machine.errors import cause_name
+from .threads import PMAR
 
 MAX_PHYS = 4096
 HELP = """toyvm monitor commands:
@@ -39,6 +40,7 @@ def run_command(debugger, text: str) -> str:
             return f"no thread {words[1]}\n"
         thread, words = debugger.threads[int(words[1]) - 1], words[2:]
     name, args = words[0], words[1:]
+    thread.sync_copies()
     try:
         if name == "break-on-trap":
             return debugger.points.set_trap_stop(args)
@@ -59,6 +61,8 @@ def run_command(debugger, text: str) -> str:
             return debugger.history.describe()
     except (IndexError, ValueError):
         return f"usage error in {text.strip()!r}; see 'monitor help'\n"
+    except Exception as e:     # a report only reads state: its failure must not end the guest's run
+        return f"monitor {name}: failed ({type(e).__name__}: {e}); the run is unchanged\n"
     return f"unknown monitor command {name!r}; see 'monitor help'\n"
 
 
@@ -89,6 +93,9 @@ def _traps(debugger, thread) -> str:
              f"  system calls reflected {s.syscalls}"]
     lines += _counts("true fault", s.true_faults) + _counts("reflected", s.reflected)
     lines += _counts("interrupt", s.interrupts)
+    control = getattr(thread.guest.strategy, "control", None)
+    if control is not None:
+        lines += _counts("delivered by the processor (guest mode)", control.delivered)
     return "\n".join(lines) + "\n"
 
 
@@ -116,12 +123,13 @@ def _walk_lines(read_word, size: int, pmar: int, va: int, what: str) -> tuple[li
 
 
 def _walk(debugger, thread, va: int) -> str:
+    from ..monitor.nested import NestedMaps
     if debugger.monitor is None:
         m = debugger.machine
         lines, _ = _walk_lines(m.mmu.read_word, m.mem.size, m.pmar, va, "page map")
         return "\n".join(lines) + "\n"
     guest = thread.guest
-    lines, gpa = _walk_lines(guest.read_word, guest.mmap.size, guest.vcpu.pmar, va,
+    lines, gpa = _walk_lines(guest.read_word, guest.mmap.size, thread.read_register(PMAR), va,
                              "guest page map (guest-virtual -> guest-physical)")
     host = None
     if gpa is not None:
@@ -135,7 +143,10 @@ def _walk(debugger, thread, va: int) -> str:
                 host = (hppn << PAGE_SHIFT) | (gpa & 0xFFF)
                 lines.append(f"machine map (guest-physical -> host-physical): {gpa:08x} -> {host:08x}")
     shadow = guest.shadows.installed
-    if shadow is None:
+    if isinstance(shadow, NestedMaps):
+        lines.append(f"no shadow: nested paging, the processor walks the guest map and the machine map "
+                     f"(its root at host {shadow.root << PAGE_SHIFT:08x})")
+    elif shadow is None:
         lines.append("shadow: none installed")
     else:
         m = debugger.machine
@@ -156,7 +167,10 @@ def _real(debugger) -> str:
         return "the bare machine: the registers gdb shows are the real ones\n"
     bits = " ".join(name for name, (mask, _) in PSW_BITS.items() if m.psw & mask) or "none"
     guest = debugger.monitor.dispatcher.guest
+    how = ("in the hardware guest mode, on its own psw and special registers" if m.guest_control is not None
+           else "in real user mode")
+    how += (f", nested paging (mmap {m.mmap:08x}: the processor walks the guest map and the machine map)"
+            if m.mmap else ", through a shadow map")
     return (f"real processor: psw {m.psw:08x} ({bits}), pmar {m.pmar:08x}, pc {m.pc:08x}, "
             f"instructions {m.count}\n"
-            f"on the processor: {guest.name if guest is not None else 'nobody'} (the guest always runs in "
-            f"real user mode, through a shadow map)\n")
+            f"on the processor: {guest.name if guest is not None else 'nobody'} (the guest runs {how})\n")

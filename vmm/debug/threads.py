@@ -13,7 +13,10 @@ from __future__ import annotations
 from isa.machine import PAGE_SHIFT, PAGE_SIZE, PMAR_ON, PSW_U, PTE_ADDR_MASK, PTE_V
 from isa.privileged import READ, WalkFault, walk
 
+from ..machine.guestmode import GuestControl
 from .target import GENERAL, PC, REGISTER_NAMES
+
+PMAR, CAUSE = REGISTER_NAMES.index("pmar"), REGISTER_NAMES.index("cause")
 
 MASK = 0xFFFFFFFF
 
@@ -112,6 +115,9 @@ class BareThread:
     def trap_cause(self) -> int:
         return self.machine.cause
 
+    def sync_copies(self) -> None:
+        """(The bare machine's registers are the processor's.)"""
+
     def on_processor(self) -> bool:
         return True
 
@@ -136,6 +142,18 @@ class GuestThread:
     def on_processor(self) -> bool:
         return self.guest.vcpu.attached
 
+    def _in_guest_mode(self) -> bool:
+        """The guest runs in the hardware guest mode (--strategy vt): the processor holds its
+        special registers, the virtual CPU's copies are those of its last exit (guestmode.py)."""
+        control = self.guest.machine.guest_control
+        return control is not None and control.state is self.guest.vcpu
+
+    def sync_copies(self) -> None:
+        """In the guest mode, bring the virtual CPU's copies up to date from the processor, so
+        that what reads them (monitor commands, the maps' dump) sees the guest as it stands."""
+        if self._in_guest_mode():
+            GuestControl.save(self.guest.machine.guest_control, self.guest.machine)   # copies only
+
     # --- registers: the virtual CPU's; general registers and pc are the real ones while attached
     def read_register(self, n: int) -> int:
         vcpu, machine = self.guest.vcpu, self.guest.machine
@@ -143,6 +161,8 @@ class GuestThread:
             return machine.regs[n] if vcpu.attached else vcpu.regs[n]
         if n == PC:
             return machine.pc if vcpu.attached else vcpu.pc
+        if self._in_guest_mode():
+            return machine.read_pmar() if REGISTER_NAMES[n] == "pmar" else getattr(machine, REGISTER_NAMES[n])
         return getattr(vcpu, REGISTER_NAMES[n])
 
     def write_register(self, n: int, value: int) -> bool:
@@ -157,26 +177,28 @@ class GuestThread:
             else:
                 vcpu.pc = value
         elif REGISTER_NAMES[n] in ("psw", "pmar"):
-            if not vcpu.attached:       # changing them installs shadows on the real processor
+            # changing them installs shadows on the real processor (in the guest mode: they are
+            # the processor's own, whose maps the monitor keeps: not from gdb)
+            if not vcpu.attached or self._in_guest_mode():
                 return False
             (guest.set_psw if REGISTER_NAMES[n] == "psw" else guest.write_pmar)(value)
         else:
-            setattr(vcpu, REGISTER_NAMES[n], value)
+            setattr(machine if self._in_guest_mode() else vcpu, REGISTER_NAMES[n], value)
         return True
 
     # --- memory: guest-virtual -> guest-physical (the guest's maps), then its RAM ---------------
     def physical(self, va: int) -> int | None:
         """The guest-physical address of va, through the translation the guest's processor holds."""
         guest = self.guest
-        vcpu = guest.vcpu
-        if not vcpu.pmar & PMAR_ON:
+        pmar = self.read_register(PMAR)
+        if not pmar & PMAR_ON:
             return va
         cached = guest._cached_entries(va)
         if cached is not None:
             leaf = cached[1]
         else:
             try:
-                _, leaf = walk(guest.read_word, guest.mmap.size, vcpu.pmar, va, READ)
+                _, leaf = walk(guest.read_word, guest.mmap.size, pmar, va, READ)
             except WalkFault:
                 return None
         return (leaf & PTE_ADDR_MASK) | (va & 0xFFF) if leaf & PTE_V else None
@@ -212,12 +234,16 @@ class GuestThread:
         length = max(0, min(length, size - gpa)) if 0 <= gpa < size else 0
         return self._read_guest_physical(gpa, length)
 
-    # --- where it is: the guest's own count and the traps reflected to it ------------------------
+    # --- where it is: the guest's own count and the traps reflected to it (or, in the guest
+    # mode, delivered to it by the processor) ----------------------------------------------------
     def position(self) -> tuple[int, int]:
         s = self.guest.stats
         traps = (sum(s.interrupts.values()) + sum(s.true_faults.values()) + s.syscalls
                  + sum(s.reflected.values()))
+        control = getattr(self.guest.strategy, "control", None)
+        if control is not None:
+            traps += sum(control.delivered.values())
         return self.guest.vcpu.count, traps
 
     def trap_cause(self) -> int:
-        return self.guest.vcpu.cause
+        return self.read_register(CAUSE)
