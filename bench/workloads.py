@@ -41,6 +41,13 @@ HEAP_START = """    li a0, 0
     ecall
 """
 
+# The monitor's configurations the benchmarks compare: name -> (--strategy, --paging). None is the
+# strategy's own paging: shadow maps for trap, bt, hw and para, nested paging for vt (SPEC §9).
+MODES = {
+    "trap": ("trap", None), "bt": ("bt", None), "hw": ("hw", None), "para": ("para", None),
+    "hw+nested": ("hw", "nested"), "vt": ("vt", None), "vt+shadow": ("vt", "shadow"),
+}
+
 
 def build_kernel(tmp: Path, name: str = "guestos", **options) -> Path:
     """guestos as the Makefile builds it (guestos/build.mk); ``options`` go to toyasm's
