@@ -104,9 +104,10 @@ def run_vmm(guests: list[dict], limit: int = LIMIT, **monitor_options) -> tuple[
     return outcomes, monitor
 
 
-def run_both(elf: Path, **options) -> tuple[Outcome, Outcome]:
+def run_both(elf: Path, monitor: dict | None = None, **options) -> tuple[Outcome, Outcome]:
+    """The bare run and the monitor's (``monitor``: its options, e.g. strategy and paging)."""
     bare = run_bare(elf, **options)
     guest = {"elf": elf, **{k: v for k, v in options.items() if k in ("modules", "mem", "stdin")}}
     limit = options.get("limit", LIMIT)
-    (vmm,), _ = run_vmm([guest], limit=limit)
+    (vmm,), _ = run_vmm([guest], limit=limit, **(monitor or {}))
     return bare, vmm

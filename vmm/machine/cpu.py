@@ -392,8 +392,10 @@ class Machine(MemoryPaths, DebugHooks, GuestMode):
                 self.trap(C["TIMER"], 0)
             elif console_irq and dev.console_irq(wait=not dev.console_in.interactive):
                 self.trap(C["CONSOLE"], 0)
-            elif self.guest_control is not None and self.guest_control.pending:
-                self.trap(self.guest_control.pending, 0)   # the guest's line, to its tvec
+            elif self.guest_control is not None:
+                line = self.guest_control.interrupt_line()   # the guest's own, to its tvec
+                if line:
+                    self.trap(line, 0)
         limit = count + INTERRUPT_POLL if self._stop_at is None else min(self._stop_at, count + INTERRUPT_POLL)
         if dev.timer_deadline is not None:
             limit = min(limit, dev.timer_deadline)

@@ -17,9 +17,12 @@ on the guest's own count); and the monitor's time slice (the bound of ``Machine.
 other trap of the guest -- its system calls, its own page faults, illegal words, privileged
 instructions of its user mode -- goes to the guest's tvec by SPEC §4 trap entry, in hardware.
 
-Interrupts: the guest's devices are the monitor's (device registers exit), so the monitor
-asserts the guest's interrupt line in ``pending`` (a cause, 0 for none); the processor takes it
-between two instructions whenever the guest's IE is 1, as the bare machine takes its own.
+Interrupts: the guest's devices are the monitor's (device registers exit). Between two
+instructions, whenever the guest's IE is 1, the processor asks the block's ``interrupt_line`` --
+the guest's interrupt controller, the monitor's device models -- for the cause of a pending
+interrupt (0: none) and takes it, as the bare machine takes its own. (Hardware does the same with
+a virtual interrupt controller the processor reads itself, as APICv's virtual-interrupt delivery:
+a guest that sets IE takes a waiting interrupt at once, with no exit.)
 """
 from __future__ import annotations
 
@@ -40,11 +43,14 @@ class GuestControl:
         self.state = state
         self.progress = progress        # SPEC §4's rules on the guest's count (isa/privileged.py)
         self.nested = nested            # pmar is the guest's own (walked under the mmap register)
-        self.pending = 0                # the guest's interrupt line, asserted by the monitor
         self.exit_reason = 0
         self.stuck: str | None = None   # the headline of an EXIT_STUCK
         self.exits: Counter = Counter()       # by reason
         self.delivered: Counter = Counter()   # the guest's own traps and interrupts, by cause
+
+    def interrupt_line(self) -> int:
+        """The cause of the guest's pending interrupt, or 0 (the monitor's devices say)."""
+        return 0
 
     def load(self, machine) -> None:
         """Entry: the guest's copies into the processor."""

@@ -9,16 +9,16 @@ popf and redpill demonstrations come out as on the bare machine with no help fro
 The monitor is entered only on an exit: halt and hypercall (a hypercall the guest kernel makes is
 reflected, as the bare machine traps it), MMAP_FAULT (backing guest RAM, device registers),
 with shadow paging stpmar/tlbflush and the page faults, a guest stuck (SPEC §4), and its slice.
-It handles them with the dispatcher's usual code on the block's copies; the guest's interrupt
-line (its virtual timer and console, which are the monitor's devices) is asserted in the block
-and taken by the processor whenever the guest's IE is 1.
+It handles them with the dispatcher's usual code on the block's copies; the guest's interrupts
+(its virtual timer and console, which are the monitor's devices) are taken by the processor
+whenever the guest's IE is 1, asking the block (virtual-interrupt delivery, as APICv's).
 
 With shadow paging in the guest mode the processor checks the guest's kernel/user mode itself,
 so one shadow per guest root serves both modes, its leaves carrying the guest leaf's PTE_U.
 """
 from __future__ import annotations
 
-from isa.machine import CAUSE_BY_NAME, EXIT_STUCK, PAGE_SHIFT, PSW_IE, PTE_U
+from isa.machine import CAUSE_BY_NAME, EXIT_STUCK, PAGE_SHIFT, PTE_U
 
 from ...machine.devices import RX_IRQ
 from ...machine.guestmode import GuestControl
@@ -27,12 +27,28 @@ from ..shadow import PHYSICAL, Shadows
 from .base import TrapAndEmulate
 
 C = CAUSE_BY_NAME
+TIMER, CONSOLE = C["TIMER"], C["CONSOLE"]
 
 
 class AccountedControl(GuestControl):
     """The control block, crediting the guest's instructions to its kernel or user mode: the
     processor switches the guest's mode without the monitor, so between an entry and the next
-    exit the split is the machine's own count by mode (the monitor credits the rest itself)."""
+    exit the split is the machine's own count by mode (the monitor credits the rest itself).
+    Its interrupt line is the guest's virtual devices."""
+
+    def __init__(self, guest, *, nested: bool):
+        super().__init__(guest.vcpu, guest.progress, nested=nested)
+        self.devices = guest.devices
+
+    def interrupt_line(self) -> int:
+        """Asked by the processor whenever the guest's IE is 1: what the bare machine's event
+        check takes, from the guest's devices (the monitor ticks their timer at its deadline)."""
+        devices = self.devices
+        if devices.timer_pending:
+            return TIMER
+        if devices.console_ctrl & RX_IRQ and devices.console_irq(wait=not devices.console_in.interactive):
+            return CONSOLE
+        return 0
 
     def load(self, machine) -> None:
         super().load(machine)
@@ -75,38 +91,24 @@ class GuestModeShadows(Shadows):
 
 
 class GuestModeDispatcher(NestedDispatcher):
-    """Exits: the dispatcher's handling, plus EXIT_STUCK and the guest's interrupt line."""
+    """Exits: the dispatcher's handling, plus EXIT_STUCK."""
 
     def handle(self, guest, machine, cause: int, tval: int) -> None:
         control = guest.strategy.control
         if control.exit_reason == EXIT_STUCK:
             control.exit_reason = 0
             return self.fail(guest, control.stuck, (cause, tval))
-        super().handle(guest, machine, cause, tval)
-        self.assert_line(guest)
-        return None
+        return super().handle(guest, machine, cause, tval)
 
     def deliver(self, guest) -> None:
-        """The timer comes due at its deadline; the line says what is pending, and the
-        processor takes it when the guest's IE allows (guestmode.py)."""
+        """The timer comes due at its deadline; the processor takes what the guest's devices
+        raise when the guest's IE allows (AccountedControl.interrupt_line)."""
         devices, vcpu = guest.devices, guest.vcpu
         limit = guest.config.max_instructions
         if limit is not None and vcpu.count >= limit:
             return
         if devices.timer_deadline is not None and vcpu.count >= devices.timer_deadline:
             devices.timer_tick(vcpu.count)
-        self.assert_line(guest)
-
-    @staticmethod
-    def assert_line(guest) -> None:
-        devices, line = guest.devices, 0
-        if guest.exit is None:
-            if devices.timer_pending:
-                line = C["TIMER"]
-            elif (devices.console_ctrl & RX_IRQ and guest.vcpu.psw & PSW_IE
-                  and devices.console_irq(wait=not devices.console_in.interactive)):
-                line = C["CONSOLE"]
-        guest.strategy.control.pending = line
 
 
 class GuestModeShadowDispatcher(GuestModeDispatcher):
@@ -128,7 +130,7 @@ class HardwareGuestMode(TrapAndEmulate):
         """Guest.load: the guest goes on the processor in the guest mode."""
         if self.control is None:
             guest = self.guest
-            self.control = AccountedControl(guest.vcpu, guest.progress, nested=self.paging == "nested")
+            self.control = AccountedControl(guest, nested=self.paging == "nested")
         machine.enter_guest(self.control)
 
 
