@@ -15,6 +15,10 @@
          Nested paging should win: shadow paging pays a monitor entry per flush and a hidden
          page fault per page per round; nested paging pays nothing (vt) or the flush's trap (hw).
 
+Then the same counts per guestos operation of bench/strategies.py (system call, process switch,
+demand-zero page fault; (run with 2n - run with n) / n), whose times and monitor entries that
+benchmark gives.
+
 Counted, per run, from the machine's MMU (``machine.mmu``): TLB misses and the memory references
 the processor's walks made (2 per walk of a §5 map, shadow maps included; up to 8 per nested
 walk). Under shadow paging the monitor reads the guest's page map too -- a software walk on every
@@ -35,21 +39,27 @@ from pathlib import Path
 from asm.api import assemble_files
 from vmm.machine import ConsoleInput, ConsoleOutput
 from vmm.monitor import GuestConfig, Monitor
-from workloads import MODES, ROOT, best, run_bare
+from workloads import (GETPID, HEAP_PAGE, HEAP_START, LOOP, MODES, ROOT, YIELD, best, build_kernel, build_program,
+                       run_bare)
 
 WORKLOADS = (   # name, kernel, what it shows
     ("sweep", "paging_kernel.s", "1024 pages x 40 sweeps, tlbflush between sweeps: walks dominate"),
     ("remap", "remap_kernel.s", "300 x (rewrite 32 live map entries, tlbflush, touch the 32 pages)"),
 )
 PAGING_MODES = ("hw", "vt+shadow", "hw+nested", "vt")
+OPERATIONS = (   # as bench/strategies.py: name, loop body, prologue, n, processes
+    ("system call", GETPID, "", 200, 1),
+    ("process switch", YIELD, "", 100, 2),
+    ("page fault", HEAP_PAGE, HEAP_START, 100, 1),
+)
 
 
-def run_counted(kernel: Path, mode: str):
+def run_counted(kernel: Path, mode: str, modules: tuple[Path, ...] = ()):
     """(seconds, console output, the guest, page-map words the monitor read) of one monitor run."""
     strategy, paging = MODES[mode]
     out = io.BytesIO()
-    monitor = Monitor([GuestConfig(str(kernel), [])], [(ConsoleInput(None), ConsoleOutput(out))],
-                      strategy=strategy, paging=paging)
+    monitor = Monitor([GuestConfig(str(kernel), [str(m) for m in modules])],
+                      [(ConsoleInput(None), ConsoleOutput(out))], strategy=strategy, paging=paging)
     guest = monitor.guests[0]
     reads = [0]
     plain = guest.read_word
@@ -74,6 +84,29 @@ def row(name: str, seconds: float, bare_seconds: float, mmu, entries, fills, mon
             f"{mmu.misses:>9,}{per_miss:>6.2f}{mmu.walk_refs:>10,}{dash(monitor_reads):>10}{total:>10,}")
 
 
+def guestos_operations(tmp: Path) -> None:
+    kernel = build_kernel(tmp)
+    print("guestos operations, per operation (bench/strategies.py has their times and monitor entries)")
+    print(f"{'':<16}" + "".join(f"{mode:>20}" for mode in ("bare", *PAGING_MODES)))
+    print(f"{'':<16}" + f"{'TLB miss':>10}{'refs':>10}" * (1 + len(PAGING_MODES)))
+    for name, body, prologue, n, processes in OPERATIONS:
+        runs = []
+        for count in (n, 2 * n):
+            program = build_program(tmp, f"op{count}", LOOP.format(n=count, body=body), prologue.format(pages=count))
+            modules = (program,) * processes
+            machine = run_bare(kernel, list(modules))[2]
+            counts = [(machine.mmu.misses, machine.mmu.walk_refs)]
+            for mode in PAGING_MODES:
+                _, _, guest, reads = run_counted(kernel, mode, modules)
+                counts.append((guest.machine.mmu.misses, guest.machine.mmu.walk_refs + reads))
+            runs.append(counts)
+        ops = n * processes
+        cells = [f"{(b[0] - a[0]) / ops:>10.1f}{(b[1] - a[1]) / ops:>10.1f}" for a, b in zip(*runs)]
+        print(f"{name:<16}" + "".join(cells), flush=True)
+    print("(refs: walk refs + mon reads, as above)")
+    print()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (the best counts)")
@@ -95,6 +128,7 @@ def main() -> None:
                            s.mmap_fills if nested else s.hidden_faults, None if nested else reads)
                 print(line + ("" if out == bare_out else "  OUTPUT DIFFERS"), flush=True)
             print()
+        guestos_operations(Path(tmp))
     print("entries: monitor entries; fills: hidden page faults (shadow) or machine-map fills (nested);\n"
           "TLB miss, ref/m, walk refs: the processor's TLB misses, references per miss, references in\n"
           "all its walks; mon reads: guest page-map words the monitor read (shadow paging only);\n"
