@@ -111,6 +111,7 @@ class GuestStats:
             "device accesses": sum(self.devices.values()),
             "hidden page faults": self.hidden_faults,
             "binary translation faults": self.bt_faults,
+            "machine-map fills": self.mmap_fills,
             "system calls reflected": self.syscalls,
             "faults reflected": sum(self.true_faults.values()) + sum(self.reflected.values()),
             "total": self.entries,
