@@ -37,7 +37,6 @@ whole run ends, quietly), 74 when a console output failed otherwise.
 """
 from __future__ import annotations
 
-import json
 import os
 import shlex
 from pathlib import Path
@@ -52,11 +51,6 @@ from ..monitor.config import PAGING, GuestConfig
 from ..monitor.scheduler import DEFAULT_SLICE
 from .host import (EXIT_INTERNAL, EXIT_INTERRUPTED, SizeType, console_input, ctrl_c_interrupts, output_failed,
                    stdout_bytes)
-
-try:
-    import tomllib
-except ModuleNotFoundError:   # Python 3.10
-    import tomli as tomllib
 
 
 def vmm_options(command):
@@ -292,6 +286,7 @@ def write_results(path: str, monitor, stops: list[Stop], status: int, output_dir
         if output_dir is not None:
             entry["output_file"] = os.path.join(output_dir, file)
         guests.append(entry)
+    import json     # here, not at the top: a run without --results does not pay for the import
     try:
         with open(path, "w") as f:
             json.dump({"status": status, "strategy": monitor.strategy.name, "guests": guests}, f, indent=2)
@@ -340,6 +335,10 @@ def read_vms_toml(path: str) -> tuple[list[GuestConfig], dict]:
     """The guests and the settings (``slice``, ``strategy``, ``paging``) of a vms.toml file. Every key and
     every value is checked: a mistake is a usage error (exit 2) naming the file, the guest and
     the key."""
+    try:            # imported here: only a run of a vms.toml file pays for it
+        import tomllib
+    except ModuleNotFoundError:   # Python 3.10
+        import tomli as tomllib
     try:
         with open(path, "rb") as f:
             table = tomllib.load(f)
@@ -406,6 +405,7 @@ def read_vms_toml(path: str) -> tuple[list[GuestConfig], dict]:
 
 def _show(value) -> str:
     """A TOML value as the file spells it (true, "x", [1, 2]), for messages."""
+    import json
     try:
         return json.dumps(value, ensure_ascii=False)
     except (TypeError, ValueError):

@@ -6,15 +6,17 @@ size stay zero (RAM is zero at reset). The entry point is ``e_entry`` translated
 through the segment containing it, so a kernel linked high and loaded low starts at the right
 place. A flat binary is copied to ``base`` and starts there.
 
-Nothing in the file is trusted: pyelftools parses the headers, and every field is checked
-against the file's size and the RAM it is going into *before* anything is read, so a crafted
+Nothing in the file is trusted: every field of the headers is checked against the file's size
+and the RAM it is going into *before* anything is read, so a crafted
 file costs at most MAX_PHNUM program headers (128 KiB) and the RAM size in segment bytes, and
 every malformed file is a LoadError saying why -- truncated headers, program headers or segments
 past the end of the file, a segment whose file size exceeds its memory size or whose addresses
 wrap past 4 GiB, loadable segments that overlap in memory, more than MAX_PHNUM program headers,
 a 64-bit, big-endian or non-RISC-V file, an object file or a dynamically linked one, or no
-loadable segment at all (what pyelftools itself refuses, it says why). Only the ELF header and
-the program headers are read (sections are not needed to load a program). A file that is not a
+loadable segment at all. Only the ELF header and the program headers are read (sections are not
+needed to load a program), with ``struct``: they are two fixed little-endian layouts, and
+pyelftools' parser would cost every run ~60 ms of imports (its DWARF and construct modules) for
+52 bytes. pyelftools' tables still name the values a refusal reports (EM_X86_64, ET_CORE). A file that is not a
 regular file (a pipe, a device) is read whole, up to MAX_STREAM_SIZE bytes (with --base, up to
 the RAM above the base).
 """
@@ -24,12 +26,8 @@ import io
 import itertools
 import os
 import stat
+import struct
 from dataclasses import dataclass
-
-from elftools.common.exceptions import ELFError
-from elftools.common.utils import struct_parse
-from elftools.elf.elffile import ELFFile
-from elftools.elf.segments import Segment
 
 from isa.machine import PAGE_SIZE
 
@@ -38,8 +36,22 @@ from .errors import LoadError
 ELF_MAGIC = b"\x7fELF"
 MAX_PHNUM = 4096                 # program headers in one file (ld.lld writes a handful)
 MAX_STREAM_SIZE = 64 << 20       # bytes read from a file that is not a regular file
-EHDR_SIZE, PHDR_SIZE = 52, 32    # an ELF32 file header, program header
+EHDR = struct.Struct("<16sHHIIIIIHHHHHH")     # ELF32 file header (e_ident .. e_shstrndx)
+PHDR = struct.Struct("<IIIIIIII")              # ELF32 program header (p_type .. p_align)
+EHDR_SIZE, PHDR_SIZE = EHDR.size, PHDR.size
+ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB = 1, 2, 1, 2
+ET_REL, ET_EXEC, ET_DYN = 1, 2, 3
+EM_RISCV = 243
+PT_LOAD, PT_DYNAMIC, PT_INTERP = 1, 2, 3
 ADDRESS_SPACE = 1 << 32
+
+
+def _elf_name(table: str, value: int) -> str:
+    """The ELF name of a value (``EM_X86_64``), from pyelftools' tables: only a refusal needs it,
+    so only a refusal imports them."""
+    from elftools.elf import enums
+    names = {v: k for k, v in getattr(enums, table).items() if isinstance(v, int)}
+    return names.get(value, str(value))
 
 
 @dataclass
@@ -89,71 +101,81 @@ def read_elf(path: str, mem_size: int | None = None) -> tuple[int, list[ElfSegme
 
 
 def _read_elf(path: str, f, mem_size: int | None) -> tuple[int, list[ElfSegment]]:
+    try:
+        return _parse_elf(path, f, mem_size)
+    except OSError as e:
+        raise LoadError(f"{path}: {e.strerror or e}") from None
+
+
+def _parse_elf(path: str, f, mem_size: int | None) -> tuple[int, list[ElfSegment]]:
     def bad(why: str) -> LoadError:
         return LoadError(f"{path}: {why}")
 
     size = f.seek(0, io.SEEK_END)
     if size < EHDR_SIZE:
         raise bad(f"truncated ELF file ({size} bytes; the ELF header is {EHDR_SIZE})")
-    try:
-        elf = ELFFile(f)
-        h = elf.header
-        if elf.elfclass != 32:
-            raise bad("a 64-bit ELF file; TOY32 runs 32-bit RISC-V (RV32) executables")
-        if not elf.little_endian:
-            raise bad("a big-endian ELF file; TOY32 is little-endian")
-        if h.e_machine != "EM_RISCV":
-            raise bad(f"not a RISC-V ELF file (e_machine {h.e_machine})")
-        if h.e_type == "ET_REL":
-            raise bad("a relocatable object file, not an executable (link it first)")
-        if h.e_type not in ("ET_EXEC", "ET_DYN"):
-            raise bad(f"not an executable (ELF type {h.e_type})")
-        if h.e_phnum == 0:
-            raise bad("no program headers (no loadable segment)")
-        if h.e_phnum > MAX_PHNUM:       # PN_XNUM (0xffff) too: its count would be in section 0
-            raise bad(f"{h.e_phnum} program headers (at most {MAX_PHNUM})")
-        if h.e_phentsize != PHDR_SIZE:
-            raise bad(f"program header size {h.e_phentsize} (an ELF32 program header is {PHDR_SIZE} bytes)")
-        if h.e_phoff < EHDR_SIZE or h.e_phoff + h.e_phnum * PHDR_SIZE > size:
-            raise bad(f"program headers at {h.e_phoff:#x} ({h.e_phnum} of {PHDR_SIZE} bytes) are not "
-                      f"within the file ({size:#x} bytes)")
-        loads, total = [], 0
-        for i in range(h.e_phnum):
-            # The header only: get_segment would make a PT_DYNAMIC a DynamicSegment, which walks
-            # (and names) every section the file claims before we could refuse it.
-            p = struct_parse(elf.structs.Elf_Phdr, f, h.e_phoff + i * PHDR_SIZE)
-            where = f"segment {i}"
-            if p.p_type in ("PT_INTERP", "PT_DYNAMIC"):
-                raise bad("a dynamically linked executable (link it statically)")
-            if p.p_type != "PT_LOAD" or p.p_memsz == 0 and p.p_filesz == 0:
-                continue
-            if p.p_filesz > p.p_memsz:
-                raise bad(f"{where}: file size {p.p_filesz:#x} exceeds its memory size {p.p_memsz:#x}")
-            if p.p_offset + p.p_filesz > size:
-                raise bad(f"{where}: bytes {p.p_offset:#x}..{p.p_offset + p.p_filesz:#x} are past the "
-                          f"end of the file ({size:#x} bytes)")
-            for name, addr in (("virtual", p.p_vaddr), ("physical", p.p_paddr)):
-                if addr + p.p_memsz > ADDRESS_SPACE:
-                    raise bad(f"{where}: {name} addresses {addr:#010x}+{p.p_memsz:#x} wrap past 4 GiB")
-            total += p.p_memsz
-            if mem_size is not None and total > mem_size:
-                raise bad(f"loadable segments of {total:#x} bytes or more do not fit in the "
-                          f"{mem_size:#x} bytes of RAM left for them (see --mem)")
-            loads.append(p)
-        if not loads:
-            raise bad("no loadable segment")
-        _no_overlap(path, "virtual", [(p.p_vaddr, p.p_memsz) for p in loads])
-        segments = []
-        for p in loads:
-            data = Segment(p, f).data()
-            if len(data) != p.p_filesz:     # the file shrank under us
-                raise bad("file truncated while reading it")
-            segments.append(ElfSegment(p.p_vaddr, p.p_paddr, p.p_memsz, p.p_flags, data))
-        return h.e_entry, segments
-    except ELFError as e:               # ELFParseError too; construct's errors arrive as that
-        raise bad(f"malformed ELF file: {e}") from None
-    except OSError as e:
-        raise bad(e.strerror or str(e)) from None
+    f.seek(0)
+    (ident, e_type, e_machine, _version, e_entry, e_phoff, _shoff, _flags, _ehsize, e_phentsize,
+     e_phnum, *_sections) = EHDR.unpack(f.read(EHDR_SIZE))
+    if ident[4] == ELFCLASS64:
+        raise bad("a 64-bit ELF file; TOY32 runs 32-bit RISC-V (RV32) executables")
+    if ident[4] != ELFCLASS32:
+        raise bad(f"malformed ELF file: invalid EI_CLASS {ident[4]} (1 is 32-bit)")
+    if ident[5] == ELFDATA2MSB:
+        raise bad("a big-endian ELF file; TOY32 is little-endian")
+    if ident[5] != ELFDATA2LSB:
+        raise bad(f"malformed ELF file: invalid EI_DATA {ident[5]} (1 is little-endian)")
+    if e_machine != EM_RISCV:
+        raise bad(f"not a RISC-V ELF file (e_machine {_elf_name('ENUM_E_MACHINE', e_machine)})")
+    if e_type == ET_REL:
+        raise bad("a relocatable object file, not an executable (link it first)")
+    if e_type not in (ET_EXEC, ET_DYN):
+        raise bad(f"not an executable (ELF type {_elf_name('ENUM_E_TYPE', e_type)})")
+    if e_phnum == 0:
+        raise bad("no program headers (no loadable segment)")
+    if e_phnum > MAX_PHNUM:       # PN_XNUM (0xffff) too: its count would be in section 0
+        raise bad(f"{e_phnum} program headers (at most {MAX_PHNUM})")
+    if e_phentsize != PHDR_SIZE:
+        raise bad(f"program header size {e_phentsize} (an ELF32 program header is {PHDR_SIZE} bytes)")
+    if e_phoff < EHDR_SIZE or e_phoff + e_phnum * PHDR_SIZE > size:
+        raise bad(f"program headers at {e_phoff:#x} ({e_phnum} of {PHDR_SIZE} bytes) are not "
+                  f"within the file ({size:#x} bytes)")
+    f.seek(e_phoff)
+    table = f.read(e_phnum * PHDR_SIZE)
+    if len(table) != e_phnum * PHDR_SIZE:      # the file shrank under us
+        raise bad("file truncated while reading it")
+    loads, total = [], 0
+    for i, (p_type, p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_flags, _align) in \
+            enumerate(PHDR.iter_unpack(table)):
+        where = f"segment {i}"
+        if p_type in (PT_INTERP, PT_DYNAMIC):
+            raise bad("a dynamically linked executable (link it statically)")
+        if p_type != PT_LOAD or p_memsz == 0 and p_filesz == 0:
+            continue
+        if p_filesz > p_memsz:
+            raise bad(f"{where}: file size {p_filesz:#x} exceeds its memory size {p_memsz:#x}")
+        if p_offset + p_filesz > size:
+            raise bad(f"{where}: bytes {p_offset:#x}..{p_offset + p_filesz:#x} are past the "
+                      f"end of the file ({size:#x} bytes)")
+        for name, addr in (("virtual", p_vaddr), ("physical", p_paddr)):
+            if addr + p_memsz > ADDRESS_SPACE:
+                raise bad(f"{where}: {name} addresses {addr:#010x}+{p_memsz:#x} wrap past 4 GiB")
+        total += p_memsz
+        if mem_size is not None and total > mem_size:
+            raise bad(f"loadable segments of {total:#x} bytes or more do not fit in the "
+                      f"{mem_size:#x} bytes of RAM left for them (see --mem)")
+        loads.append((p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_flags))
+    if not loads:
+        raise bad("no loadable segment")
+    _no_overlap(path, "virtual", [(vaddr, memsz) for _, vaddr, _, _, memsz, _ in loads])
+    segments = []
+    for offset, vaddr, paddr, filesz, memsz, flags in loads:
+        f.seek(offset)
+        data = f.read(filesz)
+        if len(data) != filesz:     # the file shrank under us
+            raise bad("file truncated while reading it")
+        segments.append(ElfSegment(vaddr, paddr, memsz, flags, data))
+    return e_entry, segments
 
 
 def _no_overlap(path: str, kind: str, ranges: list[tuple[int, int]]) -> None:
