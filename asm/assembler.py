@@ -3,14 +3,14 @@
 Every statement is sized here, so every label gets its section offset in this one pass.
 Operands whose value is already known (constants, earlier .equ symbols, differences of
 labels in one section) are encoded right away; the rest become fixups that the linker
-fills in once the layout is final. Macros, .rept and .if are expanded here too.
+fills in once the layout is final. .if blocks are skipped here, and macros, .irp and .rept
+expanded (asm/macros.py).
 
 Errors do not stop the pass: each is recorded and the next statement is assembled.
 """
 from __future__ import annotations
 
 import difflib
-import re
 from contextlib import contextmanager
 
 from isa import BY_MNEMONIC, PREDEFINED_VALUES
@@ -19,14 +19,15 @@ from isa.machine import REGISTERS
 from . import encoding as enc
 from .conditionals import CONDITIONALS, conditional
 from .insn import RAW_TEXT
-from .errors import AsmError, Diagnostic, Diagnostics, Expansion, Position, Source, StopRun
+from .errors import AsmError, Diagnostic, Diagnostics, Position, Source, StopRun
 from .expr import (Binary, Context, ExprError, KeywordArg, LocalRef, Mem, Name, NotYet, Paren,
                    Str, TypeName, evaluate, names_in, relocations_in, transform)
-from .limits import CHARACTERS_PER_WORK, EXPANSION_WORK, MAX_BSS_SIZE, MAX_NESTING, Budget
+from .limits import EXPANSION_WORK, MAX_BSS_SIZE, MAX_NESTING, Budget
+from .macros import Macro, define_macro, expand_macro, irp, replay, rept_count
 from .objfile import BSS, Fixup, ObjectFile, Section, section_kind
 from .parser import ASSIGN, INSTR, IRP, LABEL, LOCAL_LABEL, UNPARSED, Stmt, local_label_number
 from .reader import parse
-from .positions import BaseOf, call_text, position, split_arguments
+from .positions import BaseOf, call_text, position
 
 MAX_SUGGESTED_NAME = 64   # longer unknown names get no "did you mean" (difflib is quadratic)
 
@@ -51,20 +52,6 @@ class _FirstPass(Context):
         if value is not None:
             return value, None
         raise NotYet
-
-
-class Macro:
-    def __init__(self, name: str, params: list[tuple[str, str | None, str]], body: str,
-                 source: Source, line: int):
-        self.name = name
-        self.params = params  # (name, default, qualifier "" / "req" / "vararg")
-        self.body = body
-        self.source = source
-        self.line = line
-
-
-_MACRO_ARG = re.compile(r"\\(@|\(\)|[A-Za-z_][A-Za-z0-9_]*)")
-_PARAM = re.compile(r"([A-Za-z_.$][A-Za-z0-9_.$]*)\s*(?::\s*(req|vararg))?\s*(?:=\s*(.*))?$", re.S)
 
 
 class Assembler:
@@ -96,7 +83,7 @@ class Assembler:
         self.used_by_deferred: set[str] = set()  # names in the expressions of deferred symbols
         self.included: set[str] = set()          # paths of the files .include has read
         self._reported: set[tuple] = set()       # (statement, message, at) of each error
-        self._suggestions: dict[str, str] = {}   # unknown name -> "did you mean" hint
+        self.suggestions: dict[str, str] = {}   # unknown name -> "did you mean" hint
         for sym_name, value in (defsyms or {}).items():
             self._defsym(sym_name, value)
 
@@ -177,7 +164,7 @@ class Assembler:
                         rept[3] += 1
                     elif name == ".endr":
                         if rept[3] == 0:
-                            self._replay(*rept[:3])
+                            replay(self, *rept[:3])
                             rept = None
                             continue
                         rept[3] -= 1
@@ -191,10 +178,10 @@ class Assembler:
             try:
                 if kind == INSTR:
                     if name in macros:
-                        self._expand(stmt, macros[name], call_text(stmt))
+                        expand_macro(self, stmt, macros[name], call_text(stmt))
                         continue
                     if name in _REPT_OPENERS:
-                        rept = [stmt, self._rept_count(stmt), [], 0]
+                        rept = [stmt, rept_count(self, stmt), [], 0]
                         continue
                     handler = handlers.get(name)
                     if handler is None:
@@ -215,11 +202,11 @@ class Assembler:
                 elif kind == ASSIGN:
                     self._assign(stmt.name, stmt.ops[0], stmt, redefine=True, i=None)
                 elif kind == IRP:
-                    self._irp(stmt)
+                    irp(self, stmt)
                 elif kind == UNPARSED:
                     macro = macros.get(name)
                     if macro is not None:
-                        self._expand(stmt, macro, stmt.ops[1])
+                        expand_macro(self, stmt, macro, stmt.ops[1])
                     elif name in RAW_TEXT:    # reads its own text (.insn r ...)
                         handlers[name](self, stmt)
                     elif name in handlers:
@@ -227,23 +214,13 @@ class Assembler:
                     else:
                         self._unknown(stmt)
                 else:
-                    self._define_macro(stmt)
+                    define_macro(self, stmt)
             except AsmError as e:
                 self.report(e, stmt)
         if rept is not None:
             self.error(f"'{rept[0].name}' without a matching '.endr'", rept[0].pos)
         for _, _, head, _ in conds:
             self.error(f"'{head.name}' without a matching '.endif'", head.pos)
-
-    def _replay(self, head: Stmt, count: int, body: list[Stmt]) -> None:
-        """A .rept body, ``count`` times (its whole cost is charged before the first)."""
-        try:
-            self.budget.spend_work(count * _pass_cost(body))
-            with self.nested("'.rept'"):
-                for _ in range(count):
-                    self.run(body)
-        except AsmError as e:
-            self.report(e, head)
 
     def _unknown(self, stmt: Stmt) -> None:
         name = stmt.name
@@ -255,14 +232,14 @@ class Assembler:
     def _suggestion(self, name: str) -> str:
         """"; did you mean 'x'?" for an unknown name, once per name (difflib is slow, and a
         .rept can ask again and again)."""
-        hint = self._suggestions.get(name)
+        hint = self.suggestions.get(name)
         if hint is None:
             if name.startswith("."):
                 choices = [d for d in self.HANDLERS if d.startswith(".")]
             else:
                 choices = [m for m in self.HANDLERS if not m.startswith(".")] + list(self.macros)
             close = difflib.get_close_matches(name, choices, n=1)
-            hint = self._suggestions[name] = f"; did you mean '{close[0]}'?" if close else ""
+            hint = self.suggestions[name] = f"; did you mean '{close[0]}'?" if close else ""
         return hint
 
     # --- values --------------------------------------------------------------------------------
@@ -577,112 +554,6 @@ class Assembler:
                 todo += names_in(sym.expr)
         self.budget.spend_symbol_walk(len(seen), i)
 
-    def _define_macro(self, stmt: Stmt) -> None:
-        header = stmt.name.strip()[len(".macro"):].strip()
-        m = re.match(r"([A-Za-z_.$][A-Za-z0-9_.$]*)\s*,?\s*(.*)$", header, re.S)
-        if not m:
-            raise AsmError("expected a macro name after '.macro'")
-        name, rest = m.group(1), m.group(2).strip()
-        params = []
-        pieces = [p.strip() for p in rest.split(",")] if "," in rest else rest.split()
-        for piece in pieces:
-            if not piece:
-                continue
-            pm = _PARAM.match(piece)
-            if not pm:
-                raise AsmError(f"bad macro parameter '{piece}'")
-            params.append((pm.group(1), pm.group(3), pm.group(2) or ""))
-        if name.lower() in self.macros:
-            raise AsmError(f"macro '{name}' is already defined")
-        # the body's first line is the rest of the header's line (asm/reader.py)
-        self.macros[name.lower()] = Macro(name, params, stmt.ops[0], stmt.source, stmt.line - 1)
-        self._suggestions.clear()   # the new macro may be what a name meant
-
-    def _expand(self, stmt: Stmt, macro: Macro, text: str) -> None:
-        """A call of ``macro``; ``text``: its arguments as written."""
-        self._expand_text(stmt, macro.name, macro.body, self._macro_args(macro, text),
-                          macro.source, macro.line)
-
-    def _expand_text(self, stmt: Stmt, what: str, body: str, args: dict[str, str],
-                     def_source: Source, def_line: int) -> None:
-        """Assemble ``body`` with ``\\name`` replaced by ``args[name]`` (and ``\\@`` by the
-        expansion count, ``\\()`` by nothing), as GNU as substitutes text. The size of the
-        text is charged to the budget before it is built (each level of macros calling
-        macros can multiply it)."""
-        counter = str(self.expansions + 1)
-
-        def substitute(m: re.Match) -> str:
-            key = m.group(1)
-            if key == "@":
-                return counter
-            if key == "()":
-                return ""
-            return args.get(key, m.group(0))
-
-        self.budget.spend_text(len(body) + sum(len(substitute(m)) - len(m.group(0))
-                                               for m in _MACRO_ARG.finditer(body)))
-        with self.nested(f"macro '{what}'" if what[0] != "." else f"'{what}'"):
-            self.expansions += 1
-            text = _MACRO_ARG.sub(substitute, body)
-            source = Source(f"<{what}>", text, Expansion(what, stmt.pos, def_source, def_line))
-            self._run_source(source, again=True)
-
-    def _irp(self, stmt: Stmt) -> None:
-        """.irp sym, v1, v2... / .irpc sym, chars: the body once per value (or character)."""
-        head = stmt.name.strip()
-        per_char = head[:5].lower() == ".irpc"
-        m = re.match(r"([A-Za-z_][A-Za-z0-9_]*)\s*,?\s*(.*)$", head[5 if per_char else 4:].strip(),
-                     re.S)
-        if not m:
-            raise AsmError(f"expected a parameter name after '{head.split()[0]}'")
-        name, rest = m.group(1), m.group(2).strip()
-        if per_char:
-            values = list(rest)
-        else:
-            values = [v.strip() for v in rest.split(",")] if "," in rest else rest.split()
-        for value in values or [""]:
-            self._expand_text(stmt, head.split()[0], stmt.ops[0], {name: value}, stmt.source,
-                              stmt.line - 1)
-
-    def _macro_args(self, macro: Macro, call: str) -> dict[str, str]:
-        """Parameter name -> text, from the arguments ``call`` of a call. A ``:vararg``
-        parameter takes the rest of ``call`` as written, from where its first argument
-        starts (commas and blanks included), as llvm-mc does."""
-        values: dict[str, str] = {}
-        names = [p[0] for p in macro.params]
-        positional = 0
-        for k, (offset, text) in enumerate(split_arguments(call)):
-            km = re.match(r"([A-Za-z_.$][A-Za-z0-9_.$]*)\s*=(?!=)\s*(.*)$", text, re.S)
-            if km and km.group(1) in names:
-                values[km.group(1)] = km.group(2)
-                continue
-            if positional >= len(names):
-                raise AsmError(f"too many arguments for macro '{macro.name}'", k)
-            pname, _, qual = macro.params[positional]
-            if qual == "vararg":
-                values[pname] = call[offset:].strip()
-                break
-            if text:
-                # a quoted argument is passed without its quotes (as llvm-mc does)
-                quoted = len(text) >= 2 and text[0] == text[-1] == '"'
-                values[pname] = text[1:-1] if quoted else text
-            positional += 1
-        for pname, default, qual in macro.params:
-            if pname not in values:
-                if qual == "req":
-                    raise AsmError(f"missing value for required parameter '{pname}' of macro "
-                                   f"'{macro.name}'")
-                values[pname] = default or ""
-        return values
-
-    def _rept_count(self, stmt: Stmt) -> int:
-        if len(stmt.ops) != 1:
-            raise AsmError("'.rept' takes one operand: the repeat count")
-        count = self.constant(stmt.ops[0], stmt, 0, "the repeat count")
-        if count < 0:
-            raise AsmError("the repeat count must not be negative", 0)
-        return count
-
     # --- sections ------------------------------------------------------------------------------
     def _switch(self, name: str, flags: str | None, nobits: bool) -> Section:
         sec = self.obj.sections.get(name)
@@ -707,15 +578,6 @@ def _check_modifier(relocs: list, op, i: int, allowed: tuple) -> None:
     if first.kind not in allowed or len(relocs) > 1 or leftmost is not first:
         forms = "".join(f"%{kind}(symbol) or " for kind in allowed)
         raise AsmError(f"operand must be {forms}an integer", first.tok if first.tok else i)
-
-
-def _pass_cost(body: list[Stmt]) -> int:
-    """Work units of one pass over a .rept body: one per statement, and one per
-    CHARACTERS_PER_WORK characters of its lines (a statement's work grows with its length:
-    ten thousand operands), and at least one (an empty body still loops)."""
-    lines = {(id(s.source), s.line): s for s in body}
-    chars = sum(len(s.source.line_text(s.line)) for s in lines.values())
-    return max(1, len(body) + chars // CHARACTERS_PER_WORK)
 
 
 def shown_name(name: str) -> str:

@@ -20,10 +20,6 @@ class Segment:
     flags: int           # PF_R | PF_W | PF_X
 
     @property
-    def bytes(self) -> bytes:
-        return self.data
-
-    @property
     def filesz(self) -> int:
         return len(self.data)
 
