@@ -11,7 +11,9 @@ from the same sources) running one small user program. Each operation's cost is 
 between a run doing it 2n times and a run doing it n times, divided by n, so boot and exit cancel
 out -- and so do one-time costs such as translating the code of the path measured, which is why
 the baseline does it n times too: the cost is (run with 2n - run with n) / n. Monitor entries per
-operation are exact counts, times are the best of --repeat runs.
+operation are exact counts. The runs compared (n and 2n; bare and the mode) take turns, --repeat
+rounds of them, and a figure is the median over the rounds of what one round measured: the shared
+machine's speed varies too much for the best of each run alone to be compared.
   system call      getpid in a loop
   process switch   two processes handing the processor to each other with sched_yield
   page fault       one new heap page touched per iteration (guestos maps it, demand-zero)
@@ -25,8 +27,8 @@ import tempfile
 from pathlib import Path
 
 from asm.api import assemble_files
-from workloads import (GETPID, GUESTOS, HEAP_PAGE, HEAP_START, LOOP, MODES, ROOT, YIELD, best, build_kernel,
-                       build_program, run_bare, run_vmm)
+from workloads import (GETPID, GUESTOS, HEAP_PAGE, HEAP_START, LOOP, MODES, ROOT, YIELD, build_kernel,
+                       build_program, in_turns, median, run_bare, run_vmm)
 
 STRATEGIES = ("trap", "bt", "hw", "para", "hw+nested", "vt", "vt+shadow")     # workloads.MODES
 OPERATIONS = (   # name, loop body, prologue, n, processes
@@ -49,13 +51,16 @@ def main() -> None:
         def kernel_for(mode: str | None) -> Path:
             return kernels["para" if mode == "para" else "plain"]
 
-        def measure(mode: str | None, modules: list[Path]):
-            if mode is None:
-                seconds, (_, out, machine) = best(repeat, run_bare, kernel_for(None), modules)
-                return seconds, out, 0, machine.count
-            strategy, paging = MODES[mode]
-            seconds, (_, out, guest) = best(repeat, run_vmm, kernel_for(mode), modules, strategy=strategy, paging=paging)
-            return seconds, out, guest.stats.entries, sum(guest.stats.instructions)
+        def run(mode: str | None, modules: list[Path]):
+            """A no-argument run: (seconds, output, monitor entries, instructions)."""
+            def once():
+                if mode is None:
+                    seconds, out, machine = run_bare(kernel_for(None), modules)
+                    return seconds, out, 0, machine.count
+                strategy, paging = MODES[mode]
+                seconds, out, guest = run_vmm(kernel_for(mode), modules, strategy=strategy, paging=paging)
+                return seconds, out, guest.stats.entries, sum(guest.stats.instructions)
+            return once
 
         programs = {}
         for name, body, prologue, n, processes in OPERATIONS:
@@ -69,21 +74,22 @@ def main() -> None:
 
         print(f"{'':<12}" + "".join(f"{name:>20}" for name, *_ in OPERATIONS) + f"{'primes + hello':>22}")
         print(f"{'':<12}" + f"{'entries':>12}{'us':>8}" * len(OPERATIONS) + f"{'entries':>12}{'time':>10}")
-        t_bare, out_bare, _, count = measure(None, whole)
+        _, (bare_whole,) = in_turns(1, run(None, whole))
+        _, out_bare, _, count = bare_whole
         same = []
         for mode in (None, *STRATEGIES):
             cells = []
             for name, *_ in OPERATIONS:
                 none, some, ops = programs[name]
-                t0, _, e0, _ = measure(mode, none)
-                t1, _, e1, _ = measure(mode, some)
+                rounds, ((_, _, e0, _), (_, _, e1, _)) = in_turns(repeat, run(mode, none), run(mode, some))
                 entries = "-" if mode is None else f"{(e1 - e0) / ops:.1f}"
-                cells.append(f"{entries:>12}{1e6 * (t1 - t0) / ops:>8.1f}")
+                cells.append(f"{entries:>12}{1e6 * median(t1 - t0 for t0, t1 in rounds) / ops:>8.1f}")
             if mode is None:
-                cells.append(f"{'-':>12}{t_bare:>9.3f}s")
+                rounds, _ = in_turns(repeat, run(None, whole))
+                cells.append(f"{'-':>12}{median(t for t, in rounds):>9.3f}s")
             else:
-                seconds, out, entries, _ = measure(mode, whole)
-                cells.append(f"{entries:>12,}{seconds / t_bare:>9.2f}x")
+                rounds, (_, (_, out, entries, _)) = in_turns(repeat, run(None, whole), run(mode, whole))
+                cells.append(f"{entries:>12,}{median(t / t0 for t0, t in rounds):>9.2f}x")
                 if out != out_bare:
                     same.append(mode)
             print(f"{mode or 'bare':<12}" + "".join(cells), flush=True)

@@ -6,7 +6,8 @@ operation, run bare and as the monitor's only guest, side by side in one run.
 Per iteration the bare machine runs the loop (in translated code: kernel-mode mfsr/mtsr stay in
 the region), the monitor runs the same instructions and enters itself for the privileged one.
 The cost of an entry is (monitor time - bare time) / entries, from runs of N and of 1 iteration
-(start-up cancels). Kinds:
+(start-up cancels); the four runs take turns, --repeat rounds, and the median round counts (the
+shared machine's speed varies by 2x over seconds). Kinds:
   mfsr        a privileged read the monitor emulates on the virtual CPU (the quiet path: the
               mode and the maps stay, the machine goes straight on to the next region)
   mtsr psw    a psw write that changes nothing (kernel mode kept, IE = 0: performed in line too,
@@ -31,6 +32,7 @@ from pathlib import Path
 from asm.api import assemble_source
 from vmm.machine import ConsoleInput, ConsoleOutput, Machine, load_executable
 from vmm.monitor import GuestConfig, Monitor
+from workloads import in_turns, median
 
 N = 100_000
 KERNELS = {
@@ -83,12 +85,12 @@ def build(tmp: Path, kind: str, n: int) -> Path:
     return elf
 
 
-def run_bare(elf: Path) -> float:
+def run_bare(elf: Path) -> tuple[float]:
     machine = Machine(console_in=ConsoleInput(None), console_out=ConsoleOutput(io.BytesIO()))
     machine.pc = load_executable(machine, str(elf)).entry
     started = time.perf_counter()
     machine.run()
-    return time.perf_counter() - started
+    return (time.perf_counter() - started,)
 
 
 def run_vmm(elf: Path) -> tuple[float, int]:
@@ -99,9 +101,9 @@ def run_vmm(elf: Path) -> tuple[float, int]:
     return time.perf_counter() - started, monitor.guests[0].stats.entries
 
 
-def profile(elf: Path, entries: int) -> None:
+def profile(elf: Path) -> None:
     profiler = cProfile.Profile()
-    profiler.runcall(run_vmm, elf)
+    _, entries = profiler.runcall(run_vmm, elf)
     stats = pstats.Stats(profiler)
     rows = sorted(stats.stats.items(), key=lambda item: -item[1][2])[:14]   # by own time
     print(f"{'function':<58}{'calls/entry':>12}{'own us/entry':>14}")
@@ -112,23 +114,25 @@ def profile(elf: Path, entries: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (the best counts)")
+    parser.add_argument("--repeat", type=int, default=5, help="rounds of the runs compared (the median counts)")
     parser.add_argument("--profile", choices=list(KERNELS), help="profile the monitor run of this kind")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         if args.profile:
-            profile(build(tmp, args.profile, N), N)
+            profile(build(tmp, args.profile, N))
             return
         print(f"{'kind':<12}{'bare us/iter':>14}{'vmm us/iter':>13}{'entries/iter':>14}{'us/entry':>10}")
         for kind in KERNELS:
             one, many = build(tmp, kind, 1), build(tmp, kind, N)
-            bare = min(run_bare(many) for _ in range(args.repeat)) - min(run_bare(one) for _ in range(args.repeat))
-            v_many = min((run_vmm(many) for _ in range(args.repeat)), key=lambda r: r[0])
-            v_one = min((run_vmm(one) for _ in range(args.repeat)), key=lambda r: r[0])
-            vmm, entries = v_many[0] - v_one[0], v_many[1] - v_one[1]
+            rounds, (_, _, (_, e_one), (_, e_many)) = in_turns(
+                args.repeat, lambda: run_bare(one), lambda: run_bare(many), lambda: run_vmm(one), lambda: run_vmm(many))
+            entries = e_many - e_one
+            bare = median(b_many - b_one for b_one, b_many, _, _ in rounds)
+            vmm = median(v_many - v_one for _, _, v_one, v_many in rounds)
+            per_entry = median((v_many - v_one) - (b_many - b_one) for b_one, b_many, v_one, v_many in rounds)
             print(f"{kind:<12}{bare / N * 1e6:>14.2f}{vmm / N * 1e6:>13.2f}{entries / N:>14.1f}"
-                  f"{(vmm - bare) / entries * 1e6:>10.2f}")
+                  f"{per_entry / entries * 1e6:>10.2f}")
 
 
 if __name__ == "__main__":

@@ -89,3 +89,22 @@ def best(repeat: int, run, *args, **kwargs):
     """The fastest of ``repeat`` runs (the machine is shared); the first run's other results."""
     results = [run(*args, **kwargs) for _ in range(repeat)]
     return min(r[0] for r in results), results[0]
+
+
+def in_turns(repeat: int, *runs):
+    """Each of ``runs`` (callables of no arguments returning (seconds, ...)) ``repeat`` times, taking
+    turns, so that a slow spell of the shared machine (its speed varies by 2x over seconds) falls on
+    all of them alike. Returns the seconds of each run per round ([round][run]) and each run's
+    first results. Compare runs within a round, then take the median over rounds."""
+    rounds, first = [], [None] * len(runs)
+    for _ in range(repeat):
+        results = [run() for run in runs]
+        rounds.append([r[0] for r in results])
+        first = [f or r for f, r in zip(first, results)]
+    return rounds, first
+
+
+def median(values) -> float:
+    values = sorted(values)
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
