@@ -3,6 +3,12 @@ did: console output, how it ended, instructions completed, monitor entries by re
 
 Both boot the guest the same way (image, modules, memory size, console input), so any
 difference between two runs is the monitor's doing.
+
+Each is run TIMED_RUNS times and its time is the best of them: the first run of a configuration
+translates its code (a region's compiled code is shared by later runs of the same code), so a
+single run would charge the bare machine, which runs first, for translating what the monitor's
+runs then reuse, and an emulating strategy could look faster than bare. The runs are
+deterministic: every other result is the same each time.
 """
 from __future__ import annotations
 
@@ -74,7 +80,18 @@ def boot_monitor(guest: Guest, strategy: str, out: io.BytesIO) -> Monitor:
     return monitor
 
 
+TIMED_RUNS = 2
+
+
 def run_bare(guest: Guest) -> Run:
+    return min((_run_bare(guest) for _ in range(TIMED_RUNS)), key=lambda run: run.seconds)
+
+
+def run_strategy(guest: Guest, strategy: str) -> Run:
+    return min((_run_strategy(guest, strategy) for _ in range(TIMED_RUNS)), key=lambda run: run.seconds)
+
+
+def _run_bare(guest: Guest) -> Run:
     out = io.BytesIO()
     machine = boot_bare(guest, out)
     started = time.perf_counter()
@@ -84,7 +101,7 @@ def run_bare(guest: Guest) -> Run:
                machine.count, seconds)
 
 
-def run_strategy(guest: Guest, strategy: str) -> Run:
+def _run_strategy(guest: Guest, strategy: str) -> Run:
     out = io.BytesIO()
     monitor = boot_monitor(guest, strategy, out)
     started = time.perf_counter()
