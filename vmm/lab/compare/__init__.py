@@ -3,7 +3,8 @@
 Every run gets the same image, modules, memory size and console input, so every difference is
 the monitor's doing. The table says, per run: is the console output identical to the bare
 machine's, the exit status, the instructions the guest completed, why the monitor was entered,
-how many instructions it emulated, and the time it took as a ratio to the bare run.
+how many instructions it emulated, and the time it took (the best of two runs) as a ratio to the
+bare run.
 
 When a run's output, status or instruction count differs from bare, both are run again,
 instruction by instruction, recording what the guest can see after each one -- pc, the general
