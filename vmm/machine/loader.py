@@ -16,9 +16,9 @@ a 64-bit, big-endian or non-RISC-V file, an object file or a dynamically linked 
 loadable segment at all. Only the ELF header and the program headers are read (sections are not
 needed to load a program), with ``struct``: they are two fixed little-endian layouts, and
 pyelftools' parser would cost every run ~60 ms of imports (its DWARF and construct modules) for
-52 bytes. pyelftools' tables still name the values a refusal reports (EM_X86_64, ET_CORE). A file that is not a
-regular file (a pipe, a device) is read whole, up to MAX_STREAM_SIZE bytes (with --base, up to
-the RAM above the base).
+52 bytes; pyelftools' tables still name the values a refusal reports (EM_X86_64, ET_CORE). A
+file that is not a regular file (a pipe, a device) is read whole, up to MAX_STREAM_SIZE bytes
+(with --base, up to the RAM above the base).
 """
 from __future__ import annotations
 
@@ -117,6 +117,8 @@ def _parse_elf(path: str, f, mem_size: int | None) -> tuple[int, list[ElfSegment
     f.seek(0)
     (ident, e_type, e_machine, _version, e_entry, e_phoff, _shoff, _flags, _ehsize, e_phentsize,
      e_phnum, *_sections) = EHDR.unpack(f.read(EHDR_SIZE))
+    if ident[:4] != ELF_MAGIC:
+        raise bad("not an ELF file")
     if ident[4] == ELFCLASS64:
         raise bad("a 64-bit ELF file; TOY32 runs 32-bit RISC-V (RV32) executables")
     if ident[4] != ELFCLASS32:
