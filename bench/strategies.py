@@ -30,7 +30,7 @@ from asm.api import assemble_files
 from workloads import (GETPID, GUESTOS, HEAP_PAGE, HEAP_START, LOOP, MODES, ROOT, YIELD, build_kernel,
                        build_program, in_turns, median, run_bare, run_vmm)
 
-STRATEGIES = ("trap", "bt", "hw", "para", "hw+nested", "vt", "vt+shadow")     # workloads.MODES
+STRATEGIES = tuple(MODES)          # every configuration of the monitor (vmm/monitor/config.py)
 OPERATIONS = (   # name, loop body, prologue, n, processes
     ("system call", GETPID, "", 1000, 1),
     ("process switch", YIELD, "", 500, 2),

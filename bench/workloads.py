@@ -12,6 +12,7 @@ from asm.api import assemble_source
 from vmm.machine import ConsoleInput, ConsoleOutput, Machine
 from vmm.machine.boot import boot
 from vmm.monitor import GuestConfig, Monitor
+from vmm.monitor.config import CONFIGURATIONS
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -41,12 +42,7 @@ HEAP_START = """    li a0, 0
     ecall
 """
 
-# The monitor's configurations the benchmarks compare: name -> (--strategy, --paging). None is the
-# strategy's own paging: shadow maps for trap, bt, hw and para, nested paging for vt (SPEC §9).
-MODES = {
-    "trap": ("trap", None), "bt": ("bt", None), "hw": ("hw", None), "para": ("para", None),
-    "hw+nested": ("hw", "nested"), "vt": ("vt", None), "vt+shadow": ("vt", "shadow"),
-}
+MODES = CONFIGURATIONS     # the monitor's configurations the benchmarks compare (vmm/monitor/config.py)
 
 
 def build_kernel(tmp: Path, name: str = "guestos", **options) -> Path:

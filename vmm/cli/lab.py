@@ -11,7 +11,7 @@ from isa.machine import DEFAULT_RAM_SIZE
 
 from ..lab.compare import DEFAULT_SEARCH
 from ..machine import EXIT_LOAD_ERROR, LoadError
-from ..monitor.strategies import STRATEGY_NAMES
+from ..monitor.config import CONFIGURATIONS
 from .host import SizeType
 
 
@@ -36,8 +36,9 @@ def classify_command(as_json, hw_assist, states):
               help="Console input, the same bytes for every run.")
 @click.option("--max-instructions", type=click.IntRange(min=1), default=50_000_000, show_default=True,
               help="Stop each run after this many instructions.")
-@click.option("--strategy", "strategies", multiple=True, type=click.Choice(STRATEGY_NAMES),
-              help="Compare only these strategies (repeatable; default: all).")
+@click.option("--strategy", "strategies", multiple=True, type=click.Choice(list(CONFIGURATIONS)),
+              help="Compare only these (repeatable; default: all): a strategy, or hw+nested (hw with "
+                   "nested paging), vt+shadow (vt with shadow maps).")
 @click.option("--search", type=click.IntRange(min=1), default=DEFAULT_SEARCH, show_default=True,
               help="Instructions recorded when looking for the first divergence.")
 @click.option("--para-image", type=click.Path(exists=True, dir_okay=False),
@@ -53,7 +54,7 @@ def compare_command(image, modules, mem, input_path, max_instructions, strategie
     from ..lab.compare.runs import load_guest
 
     guest = load_guest(image, modules, mem, input_path, max_instructions, para_image)
-    order = [s for s in STRATEGY_NAMES if s in strategies] if strategies else list(STRATEGY_NAMES)
+    order = [s for s in CONFIGURATIONS if s in strategies] if strategies else list(CONFIGURATIONS)
     try:
         result = compare(guest, order, search)
     except LoadError as e:

@@ -11,6 +11,13 @@ from isa.privileged import DEFAULT_REPEAT_LIMIT
 # (shadow.py), or the machine map the processor walks itself (nested.py; SPEC §9).
 PAGING = ("shadow", "nested")
 
+# The ways of virtualizing set side by side (``toyvm compare``, bench/): name -> (strategy, paging).
+# Paging None is the strategy's own: shadow maps, nested paging for vt (SPEC §9).
+CONFIGURATIONS: dict[str, tuple[str, str | None]] = {
+    "trap": ("trap", None), "bt": ("bt", None), "hw": ("hw", None), "para": ("para", None),
+    "hw+nested": ("hw", "nested"), "vt": ("vt", None), "vt+shadow": ("vt", "shadow"),
+}
+
 
 @dataclass
 class GuestConfig:

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import textwrap
 
-from ...monitor.strategies import STRATEGY_NAMES
+from ...monitor.config import CONFIGURATIONS
 from . import DEFAULT_SEARCH
 from .divergence import Divergence, first_divergence, instruction_text
 from .runs import Guest, Run, run_bare, run_strategy
 
 
-def compare(guest: Guest, strategies=STRATEGY_NAMES, search: int = DEFAULT_SEARCH) -> dict:
-    """Run the guest bare and under each strategy; replay the ones that differ from bare to find
-    where the guest first sees it (at most ``search`` instructions)."""
+def compare(guest: Guest, strategies=tuple(CONFIGURATIONS), search: int = DEFAULT_SEARCH) -> dict:
+    """Run the guest bare and under each strategy (a name of CONFIGURATIONS); replay the ones that
+    differ from bare to find where the guest first sees it (at most ``search`` instructions)."""
     runs = [run_bare(guest)] + [run_strategy(guest, s) for s in strategies]
     bare = runs[0]
     divergences = {}

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from ...machine import EXIT_LIMIT, ConsoleInput, ConsoleOutput, Machine
 from ...machine.boot import boot
-from ...monitor.config import GuestConfig
+from ...monitor.config import CONFIGURATIONS, GuestConfig
 from ...monitor.monitor import Monitor
 
 
@@ -72,10 +72,13 @@ def boot_bare(guest: Guest, out: io.BytesIO) -> Machine:
     return machine
 
 
-def boot_monitor(guest: Guest, strategy: str, out: io.BytesIO) -> Monitor:
+def boot_monitor(guest: Guest, configuration: str, out: io.BytesIO) -> Monitor:
+    """The guest under one of CONFIGURATIONS: a strategy (trap, bt, hw, para, vt), or one with the
+    other paging (hw+nested, vt+shadow)."""
+    strategy, paging = CONFIGURATIONS[configuration]
     config = GuestConfig(guest.image_for(strategy), list(guest.modules), guest.mem, None, guest.max_instructions)
     monitor = Monitor([config], [(ConsoleInput.from_bytes(guest.input), ConsoleOutput(out))],
-                      strategy=strategy)
+                      strategy=strategy, paging=paging)
     monitor.boot()
     return monitor
 
@@ -87,8 +90,8 @@ def run_bare(guest: Guest) -> Run:
     return min((_run_bare(guest) for _ in range(TIMED_RUNS)), key=lambda run: run.seconds)
 
 
-def run_strategy(guest: Guest, strategy: str) -> Run:
-    return min((_run_strategy(guest, strategy) for _ in range(TIMED_RUNS)), key=lambda run: run.seconds)
+def run_strategy(guest: Guest, configuration: str) -> Run:
+    return min((_run_strategy(guest, configuration) for _ in range(TIMED_RUNS)), key=lambda run: run.seconds)
 
 
 def _run_bare(guest: Guest) -> Run:
@@ -101,13 +104,14 @@ def _run_bare(guest: Guest) -> Run:
                machine.count, seconds)
 
 
-def _run_strategy(guest: Guest, strategy: str) -> Run:
+def _run_strategy(guest: Guest, configuration: str) -> Run:
     out = io.BytesIO()
-    monitor = boot_monitor(guest, strategy, out)
+    monitor = boot_monitor(guest, configuration, out)
+    strategy = CONFIGURATIONS[configuration][0]
     started = time.perf_counter()
     stop = monitor.run()[0]
     seconds = time.perf_counter() - started
     s = monitor.guests[0].stats
     entries = s.entries_by_reason()      # the dict toyvm run --json gives too (docs/stats.md)
-    return Run(strategy, out.getvalue(), stop.exit_status, stop.kind, sum(s.instructions), seconds,
+    return Run(configuration, out.getvalue(), stop.exit_status, stop.kind, sum(s.instructions), seconds,
                entries, s.emulated, guest.image_for(strategy) != guest.image)
