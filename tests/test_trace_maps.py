@@ -5,6 +5,7 @@ exactly the text's mappings; dumping changes nothing in the run; the bare machin
 it has no map when translation is off."""
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -127,3 +128,29 @@ def test_bare_machine_without_translation_says_why(tmp_path):
     elf.write_bytes(assemble_files([str(ROOT / "programs/kernels/popf.s")]).to_elf())
     r = toyvm("run", "--dump-maps", elf)
     assert "=== page map: none: translation is off (pmar 00000000), every address is physical" in r.stderr.decode()
+
+
+def test_the_json_lines_have_the_texts_mappings(built):
+    """--maps-format json: one object per dump (JSON Lines), the same runs the text shows."""
+    args = ["run", "--vmm", *(a for m in MOMENTS for a in ("--dump-maps-at", m)), built["guestos"],
+            "--module", built["hello"]]
+    text = toyvm(*args).stderr.decode()
+    dumps = [json.loads(line) for line in toyvm(*args, "--maps-format", "json").stderr.decode().splitlines()]
+    assert [(d["name"], d["count"]) for d in dumps] == [("guest1", m) for m in MOMENTS]
+    for dump, section in zip(dumps, [s for s in sections(text) if "guest page map" in s[0]]):
+        shown = sorted(re.search(rf"va {SPAN} -> guest-physical {SPAN} (\S+)", line).groups() for line in section[1:])
+        assert sorted((f"{v << 12:08x}", f"{(v + n << 12) - 1:08x}", f"{g << 12:08x}", f"{(g + n << 12) - 1:08x}", flags)
+                      for v, g, n, flags in dump["guest_map"]) == shown
+        assert sum(1 for s in dump["shadows"] if s["installed"]) == 1
+
+
+def test_the_bare_machines_map_as_text_json_and_drawing_agree(built):
+    args = ["run", "--dump-maps-at", MOMENTS[0], built["guestos"], "--module", built["hello"]]
+    text = toyvm(*args).stderr.decode()
+    runs = sorted(re.findall(rf"va {SPAN} -> physical {SPAN} (\S+)", text))
+    (dump,) = [json.loads(line) for line in toyvm(*args, "--maps-format", "json").stderr.decode().splitlines()]
+    assert dump["count"] == MOMENTS[0] and dump["pmar"] & 1
+    assert sorted((f"{v << 12:08x}", f"{(v + n << 12) - 1:08x}", f"{p << 12:08x}", f"{(p + n << 12) - 1:08x}", flags)
+                  for v, p, n, flags in dump["page_map"]) == runs
+    dot = toyvm(*args, "--maps-format", "dot").stderr.decode()
+    assert sorted(re.findall(rf'"v:{SPAN}" -> "p:{SPAN}" \[label="(\S+)"\];', dot)) == runs and runs

@@ -8,7 +8,7 @@ the trace and its filters, the timeline, the maps at a moment, and the statistic
     --trace-until WHERE   up to and including this count, or the first time pc reaches a symbol
     --timeline FILE       the run as Chrome/Perfetto trace-event JSON (docs/observe.md)
     --dump-maps-at COUNT  the page maps when the count is reached (repeatable)
-    --maps-format F       the maps as text (default) or a Graphviz digraph (dot)
+    --maps-format F       the maps as text (default), a Graphviz digraph (dot) or JSON lines
     --stats-format F      text (the panel) or json (docs/stats.md); --json: --stats --stats-format json
     --stats-file FILE     the statistics to FILE instead of standard error
 
@@ -115,8 +115,9 @@ def observe_options(command):
         click.option("--dump-maps-at", "dump_maps_at", multiple=True, type=click.IntRange(min=0), metavar="COUNT",
                      help="Print the page maps when the instruction count reaches COUNT (repeatable; "
                           "under --vmm each guest's own count)."),
-        click.option("--maps-format", type=click.Choice(["text", "dot"]),
-                     help="--dump-maps/--dump-maps-at as text (default) or as a Graphviz digraph (dot -Tsvg)."),
+        click.option("--maps-format", type=click.Choice(["text", "dot", "json"]),
+                     help="--dump-maps/--dump-maps-at as text (default), as a Graphviz digraph (dot -Tsvg), "
+                          "or as JSON, one line per dump."),
         click.option("--stats-format", type=click.Choice(["text", "json"]),
                      help="--stats as the text panel (default) or JSON (docs/stats.md); implies --stats."),
         click.option("--json", "stats_json", is_flag=True, help="Same as --stats --stats-format json."),

@@ -13,6 +13,8 @@ Bounds: a page map has at most 1024 root entries of 1024 leaves each, so a walk 
 """
 from __future__ import annotations
 
+import json
+
 from isa.machine import PAGE_SHIFT, PMAR_ON, PMAR_ROOT_MASK, PTE_ADDR_MASK, PTE_R, PTE_U, PTE_V, PTE_W, PTE_X
 from isa.privileged import POINTER_FLAGS
 
@@ -185,8 +187,21 @@ def bare_maps_text(data: dict) -> list[str]:
     return lines
 
 
-def bare_maps_report(machine) -> str:
-    return "\n".join(bare_maps_text(bare_maps(machine))) + "\n"
+def bare_maps_report(machine, fmt: str = "text") -> str:
+    """The bare machine's page map now, as text, a Graphviz digraph or a line of JSON."""
+    data = bare_maps(machine)
+    if fmt == "json":
+        return maps_json(data)
+    if fmt == "dot":
+        return bare_maps_dot(data)
+    return "\n".join(bare_maps_text(data)) + "\n"
+
+
+# --- as JSON -------------------------------------------------------------------------------------
+def maps_json(data: dict) -> str:
+    """``guest_maps`` or ``bare_maps`` as one line of JSON (runs as arrays, in the order their
+    docstrings give), so a dump at each of several counts is a JSON Lines stream."""
+    return json.dumps(data, separators=(",", ":")) + "\n"
 
 
 # --- drawn (Graphviz) ------------------------------------------------------------------------------
@@ -224,5 +239,15 @@ def maps_dot(data: dict) -> str:
         lines += [f"    {_q(label)};" for label in sorted(nodes[column])]
         lines.append("  }")
     lines += edges
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def bare_maps_dot(data: dict) -> str:
+    """The bare machine's page map (``bare_maps``) as a Graphviz digraph: runs of virtual pages
+    to runs of physical pages, labelled with their flags (empty when translation is off)."""
+    lines = ['digraph "page map" {', "  rankdir=LR;", "  node [shape=box, fontname=monospace];"]
+    for v, p, n, flags in data["page_map"] or []:
+        lines.append(f"  {_q('v:' + _span(v, n))} -> {_q('p:' + _span(p, n))} [label={_q(flags)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -53,7 +53,7 @@ def run_observed(machine, program: str, image, observe: Observe, max_instruction
         write_stats(observe, text, stderr)
 
     def dump(machine) -> None:
-        click.echo(bare_maps_report(machine), err=True, nl=False)
+        click.echo(bare_maps_report(machine, observe.maps_format), err=True, nl=False)
 
     def run(machine, limit):
         end = None if limit is None else machine.count + limit

@@ -11,7 +11,7 @@ import click
 
 from ..cli.host import ClosedStream
 from ..cli.trace_options import Observe, open_output, write_stats
-from ..monitor.dump import dump_guest, guest_maps, maps_dot
+from ..monitor.dump import dump_guest, guest_maps, maps_dot, maps_json
 from ..monitor.events import Observers, attach
 from ..monitor.stats import stats_dict
 from .monitor_trace import EventTrace, GuestInstructions, Stream
@@ -67,6 +67,8 @@ class Watch:
     def dump(self, guest, moment: str = "") -> None:
         if self.observe.maps_format == "dot":
             text = maps_dot(guest_maps(guest))
+        elif self.observe.maps_format == "json":
+            text = maps_json(guest_maps(guest))
         else:
             text = dump_guest(guest, moment)
         click.echo(text, err=True, nl=False)
