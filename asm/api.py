@@ -9,11 +9,13 @@ Failures raise ``AsmErrors`` carrying every diagnostic of the run.
 """
 from __future__ import annotations
 
+import os
 import re
 
 from isa.machine import REGISTERS
 
 from .assembler import Assembler
+from .cpp import PreprocessError, preprocess, wants_preprocessing
 from .dwarf import debug_sections
 from .errors import AsmErrors, Diagnostic, Diagnostics, Source, StopRun
 from .executable import Executable
@@ -61,12 +63,13 @@ def check_defsym_name(name: str) -> None:
         raise ValueError(f"'{name}' is a register, not a symbol")
 
 
-def assemble_sources(sources: list[tuple[str, str]], *, text_base: int | None = None,
+def assemble_sources(sources: list[tuple], *, text_base: int | None = None,
                      data_base: int | None = None, phys_base: int | None = None,
                      listing: bool = False, include_dirs=(), defsyms=None,
                      debug: bool = False) -> Executable:
     """Assemble each (name, text) as one object file and link them, in order; ``debug``:
-    with DWARF line information (asm/dwarf.py, ``toyasm build -g``).
+    with DWARF line information (asm/dwarf.py, ``toyasm build -g``). A third item, a line map,
+    says where each line of a preprocessed text was written (asm/cpp.py).
 
     ``defsyms`` ({name: int}, as ``--defsym name=value``): absolute symbols every file sees as
     defined before its first line (``.ifdef name`` holds; ``.set name, ...`` may redefine it)."""
@@ -86,10 +89,10 @@ def assemble_sources(sources: list[tuple[str, str]], *, text_base: int | None = 
     diagnostics, budget = Diagnostics(), Budget()
     objects, first_code = [], []
     try:
-        for name, text in sources:
+        for name, text, *line_map in sources:
             asm = Assembler(name, listing=listing, include_dirs=include_dirs, defsyms=defsyms,
                             diagnostics=diagnostics, budget=budget, debug=debug)
-            objects.append(asm.assemble(Source(name, text)))
+            objects.append(asm.assemble(Source(name, text, line_map=line_map[0] if line_map else None)))
             first_code.append(asm.first_code)
         # Link even after errors in the first pass: undefined symbols and out-of-range
         # branches are found here, and every error of the run is reported at once.
@@ -108,10 +111,21 @@ def assemble_sources(sources: list[tuple[str, str]], *, text_base: int | None = 
     return exe
 
 
-def assemble_files(paths, **layout) -> Executable:
+def assemble_files(paths, *, defines=(), **layout) -> Executable:
+    """Assemble and link the files ``paths``; a ``.S`` file is run through the C preprocessor
+    first (asm/cpp.py) with the include directories and ``defines`` ("NAME" or "NAME=VALUE",
+    as ``-D``)."""
     sources = []
     problems = []
     for path in paths:
+        if wants_preprocessing(path) and os.path.isfile(path):     # (else: "cannot read" below)
+            try:
+                text, line_map = preprocess(path, layout.get("include_dirs", ()), defines)
+            except PreprocessError as e:    # its own messages as they are, a note each
+                problems.append(Diagnostic("error", str(e), notes=[Diagnostic("note", line) for line in e.said]))
+            else:
+                sources.append((str(path), text, line_map))
+            continue
         try:
             # newline="": only LF and CRLF end a line (as for llvm-mc and editors), a lone
             # CR is kept for the lexer

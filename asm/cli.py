@@ -74,7 +74,11 @@ def main():
 @click.option("--map", "map_file", type=click.Path(dir_okay=False),
               help="Write a symbol map: address, section, symbol, file.")
 @click.option("-I", "--include-dir", "include_dirs", multiple=True,
-              type=click.Path(file_okay=False), help="Also look here for .include files.")
+              type=click.Path(file_okay=False),
+              help="Also look here for .include files (and #include files of a .S file).")
+@click.option("-D", "--define", "defines", multiple=True, metavar="NAME[=VALUE]",
+              help="Define a C preprocessor macro for .S files, which are run through the C "
+                   "preprocessor first (clang, or cpp), as compiler drivers do. Repeatable.")
 @click.option("-g", "--debug", "debug", is_flag=True,
               help="Emit DWARF line information (.debug_line, .debug_info, .debug_abbrev, "
                    ".debug_aranges): each instruction's file and line, a macro's at its call, "
@@ -85,8 +89,8 @@ def main():
                    "`.ifdef NAME` and `.if NAME` see it, `.set NAME, ...` may redefine it. "
                    "Repeatable; the last of one name wins.")
 def build(sources, output, fmt, base, text_base, data_base, phys_base, listing, map_file,
-          include_dirs, defsyms, debug):
-    """Assemble and link SOURCES (.s files) into one executable."""
+          include_dirs, defines, defsyms, debug):
+    """Assemble and link SOURCES (.s files; .S files are preprocessed first) into one executable."""
     from .api import assemble_files
     from .errors import AsmErrors
     from .listing import render_map
@@ -100,7 +104,7 @@ def build(sources, output, fmt, base, text_base, data_base, phys_base, listing, 
     try:
         exe = assemble_files(sources, text_base=text_base, data_base=data_base,
                              phys_base=phys_base, listing=listing is not None,
-                             include_dirs=include_dirs, defsyms=dict(defsyms), debug=debug)
+                             include_dirs=include_dirs, defines=defines, defsyms=dict(defsyms), debug=debug)
     except AsmErrors as e:
         _print_diagnostics(e.diagnostics)
         n = len(e.errors)

@@ -75,7 +75,7 @@ def use_site(stmt) -> tuple[str, int]:
             source, line = origin.def_source, origin.def_line + line
         else:
             source, line = origin.call.source, origin.call.line
-    return source.name, line
+    return source.written_at(line)
 
 
 def debug_sections(objects, comp_dir: str | None = None) -> dict[str, bytes]:

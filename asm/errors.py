@@ -42,15 +42,26 @@ class Source:
 
     ``origin`` is set for an expansion: the statement that invoked the macro, and the
     buffer/line where the macro body was defined (expanded line k is defined at ``def_line + k``).
+    ``line_map`` is set for the C preprocessor's output (a .S file, asm/cpp.py): per line, the
+    (file, line) it came from.
     """
 
-    __slots__ = ("name", "text", "origin", "_lines")
+    __slots__ = ("name", "text", "origin", "line_map", "_lines")
 
-    def __init__(self, name: str, text: str, origin: "Expansion | None" = None):
+    def __init__(self, name: str, text: str, origin: "Expansion | None" = None,
+                 line_map: "list[tuple[str, int]] | None" = None):
         self.name = name
         self.text = text
         self.origin = origin
+        self.line_map = line_map
         self._lines: list[str] | None = None
+
+    def written_at(self, line: int) -> tuple[str, int]:
+        """(file name, line) where ``line`` of this text was written: itself, or for preprocessed
+        text the file and line its line marker gives."""
+        if self.line_map is not None and 1 <= line <= len(self.line_map):
+            return self.line_map[line - 1]
+        return self.name, line
 
     def line_text(self, line: int) -> str:
         if self._lines is None:
@@ -148,11 +159,15 @@ def _shorten(message: str) -> str:
 
 def _file_position(pos: Position) -> Position:
     """An expanded macro line is reported at the line of the macro body it came from (a
-    loop: the chain of expansions is as deep as the nesting of macros)."""
+    loop: the chain of expansions is as deep as the nesting of macros); a preprocessed line
+    where the preprocessor's line marker says it was written."""
     origin = pos.source.origin
     while origin is not None:
         pos = Position(origin.def_source, origin.def_line + pos.line, pos.col)
         origin = pos.source.origin
+    if pos.source.line_map is not None:
+        name, line = pos.source.written_at(pos.line)
+        pos = Position(Source(name, ""), line, pos.col)
     return pos
 
 
