@@ -5,7 +5,8 @@ and reads the line markers in its output (``# 12 "env/riscv_test.h"``), so that 
 the listing's source lines and the DWARF line table name the file and line the user wrote.
 
 Which preprocessor: clang for riscv32 when it is installed (it predefines what the target's
-compiler would: ``__riscv``, ``__riscv_xlen`` = 32, ...), else GNU ``cpp``. ``-I`` directories
+compiler would: ``__riscv``, ``__riscv_xlen`` = 32, ...), else GNU ``cpp`` (told ``__riscv`` and
+``__riscv_xlen`` = 32, and none of the host's predefined macros). ``-I`` directories
 and ``-D`` macros are passed to it. Bounded: at most MAX_OUTPUT characters of output, and
 TIMEOUT seconds (a recursive ``#include`` is the preprocessor's to refuse).
 """
@@ -16,7 +17,8 @@ import shutil
 import subprocess
 
 PREPROCESSORS = (("clang", "--target=riscv32", "-march=rv32im", "-E", "-x", "assembler-with-cpp"),
-                 ("cpp", "-x", "assembler-with-cpp"))
+                 # GNU cpp is the host's: none of its own predefined macros, the target's basics
+                 ("cpp", "-x", "assembler-with-cpp", "-undef", "-D__riscv=1", "-D__riscv_xlen=32"))
 MAX_OUTPUT = 16 << 20            # characters of preprocessed text
 MAX_MESSAGES = 20                # lines of the preprocessor's own errors shown
 TIMEOUT = 60                     # seconds

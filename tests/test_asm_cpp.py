@@ -106,3 +106,13 @@ def test_a_lower_case_dot_s_file_is_not_preprocessed(work):
     (work / "plain.s").write_text("#define X 1\n    .text\n_start: nop\n")   # '#' starts a comment
     done = toyasm("build", "plain.s", cwd=work)
     assert done.returncode == 0, done.stderr
+
+
+def test_gnu_cpp_serves_when_clang_is_missing(work, monkeypatch):
+    """The fallback is the host's cpp, told it preprocesses for a 32-bit RISC-V target."""
+    need("cpp")
+    import asm.cpp
+    from asm.api import assemble_files
+    monkeypatch.setattr(asm.cpp, "PREPROCESSORS", asm.cpp.PREPROCESSORS[1:])
+    (work / "x.S").write_text("#if __riscv_xlen == 32 && !defined(__x86_64__)\n    .text\n_start: li a0, 7\n#endif\n")
+    assert len(assemble_files([str(work / "x.S")]).text) == 4      # the #if held: li a0, 7 is there
