@@ -11,9 +11,12 @@ from the same sources) running one small user program. Each operation's cost is 
 between a run doing it 2n times and a run doing it n times, divided by n, so boot and exit cancel
 out -- and so do one-time costs such as translating the code of the path measured, which is why
 the baseline does it n times too: the cost is (run with 2n - run with n) / n. Monitor entries per
-operation are exact counts. The runs compared (n and 2n; bare and the mode) take turns, --repeat
-rounds of them, and a figure is the median over the rounds of what one round measured: the shared
-machine's speed varies too much for the best of each run alone to be compared.
+operation are exact counts. The runs compared (n and 2n, bare and under the mode) take turns,
+--repeat rounds of them, and a figure is the median over the rounds of what one round measured:
+the shared machine's speed varies too much for the best of each run alone to be compared. Per
+operation this prints microseconds (which move with the machine's speed) and the operation's
+cost under the mode as a multiple of its cost on the bare machine in the same round (which does
+not, as long as a round's speed holds).
   system call      getpid in a loop
   process switch   two processes handing the processor to each other with sched_yield
   page fault       one new heap page touched per iteration (guestos maps it, demand-zero)
@@ -72,8 +75,8 @@ def main() -> None:
             path.write_bytes(assemble_files([str(ROOT / "programs" / f"{path.stem}.s")],
                                             include_dirs=[str(GUESTOS)]).to_elf())
 
-        print(f"{'':<12}" + "".join(f"{name:>20}" for name, *_ in OPERATIONS) + f"{'primes + hello':>22}")
-        print(f"{'':<12}" + f"{'entries':>12}{'us':>8}" * len(OPERATIONS) + f"{'entries':>12}{'time':>10}")
+        print(f"{'':<12}" + "".join(f"{name:>27}" for name, *_ in OPERATIONS) + f"{'primes + hello':>22}")
+        print(f"{'':<12}" + f"{'entries':>12}{'us':>8}{'xbare':>7}" * len(OPERATIONS) + f"{'entries':>12}{'time':>10}")
         _, (bare_whole,) = in_turns(1, run(None, whole))
         _, out_bare, _, count = bare_whole
         same = []
@@ -81,9 +84,12 @@ def main() -> None:
             cells = []
             for name, *_ in OPERATIONS:
                 none, some, ops = programs[name]
-                rounds, ((_, _, e0, _), (_, _, e1, _)) = in_turns(repeat, run(mode, none), run(mode, some))
+                rounds, (*_, (_, _, e0, _), (_, _, e1, _)) = in_turns(
+                    repeat, run(None, none), run(None, some), run(mode, none), run(mode, some))
                 entries = "-" if mode is None else f"{(e1 - e0) / ops:.1f}"
-                cells.append(f"{entries:>12}{1e6 * median(t1 - t0 for t0, t1 in rounds) / ops:>8.1f}")
+                seconds = median(t1 - t0 for _, _, t0, t1 in rounds)
+                times_bare = "-" if mode is None else f"{median((t1 - t0) / (b1 - b0) for b0, b1, t0, t1 in rounds):.2f}"
+                cells.append(f"{entries:>12}{1e6 * seconds / ops:>8.1f}{times_bare:>7}")
             if mode is None:
                 rounds, _ = in_turns(repeat, run(None, whole))
                 cells.append(f"{'-':>12}{median(t for t, in rounds):>9.3f}s")
@@ -94,7 +100,8 @@ def main() -> None:
                     same.append(mode)
             print(f"{mode or 'bare':<12}" + "".join(cells), flush=True)
         print(f"(entries: monitor entries per operation, and in the whole run; us: microseconds per "
-              f"operation; time: bare seconds, then monitor time / bare time; {count:,} guest instructions "
+              f"operation; xbare: its time under the mode / on bare, in the same round; time: bare seconds, "
+              f"then monitor time / bare time; {count:,} guest instructions "
               f"in the whole run; output as bare's: {'every mode' if not same else 'NOT ' + ', '.join(same)})")
 
 
