@@ -77,7 +77,7 @@ def grade(*args, cwd):
 
 @pytest.fixture(scope="module")
 def kernels(tmp_path_factory):
-    """Four kernel submissions, graded bare and under the monitor, twice (-j 1, -j 2)."""
+    """Six kernel submissions, graded bare and under the monitor, twice (-j 1, -j 2)."""
     tmp = tmp_path_factory.mktemp("grade")
     subs = tmp / "subs"
     subs.mkdir()
@@ -87,6 +87,8 @@ def kernels(tmp_path_factory):
     (subs / "dave.s").write_text("_start:\n    j _start\n")                  # runaway
     (subs / "erin").mkdir()                                                 # a directory of sources
     (subs / "erin" / "main.s").write_text(HELLO.replace("'h'", "'H'"))
+    # a .S file: the C preprocessor first (toyasm build does the same)
+    (subs / "frank.S").write_text("#define LETTER 'h'\n" + HELLO.replace("'h'", "LETTER"))
     (tmp / "tests.toml").write_text(SUITE)
     (tmp / "check.py").write_text(CHECK)
     one = grade("subs", "tests.toml", "-j", "1", "--json", "one.json", "--csv", "r.csv", "--junit", "r.xml",
@@ -105,7 +107,7 @@ def test_each_submission_gets_its_own_verdict(kernels):
     assert one.returncode == 1, one.stderr
     results, data = runs(tmp)
     assert {s["name"]: s["score"] for s in data["submissions"]} == {"alice": 4, "bob": 0, "carol": 0, "dave": 0,
-                                                                    "erin": 0}
+                                                                    "erin": 0, "frank": 4}
     assert all(r["outcome"] == "pass" for (name, _, _), r in results.items() if name == "alice")
     bob = results["bob", "prints", "bare"]
     assert bob["outcome"] == "error" and "bob.s:2:5: error: 'addi' takes 3 operands" in bob["message"]
@@ -132,7 +134,7 @@ def test_csv_and_junit_say_the_same(kernels):
     tmp, _, _ = kernels
     results, _ = runs(tmp)
     rows = list(csv.DictReader(io.StringIO((tmp / "r.csv").read_text())))
-    assert len(rows) == len(results) == 5 * 3
+    assert len(rows) == len(results) == 6 * 3
     assert {(r["submission"], r["test"], r["mode"]): r["outcome"] for r in rows} == \
            {k: r["outcome"] for k, r in results.items()}
     root = ET.parse(tmp / "r.xml").getroot()

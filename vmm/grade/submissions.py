@@ -3,9 +3,10 @@
 Each entry of the submissions directory (sorted by name; hidden ones skipped) is one:
 
     NAME.elf    an image, used as it is
-    NAME.s      a source file, assembled alone with the suite's [build] settings
+    NAME.s      a source file, assembled alone with the suite's [build] settings (NAME.S too:
+                the C preprocessor first, as toyasm build does)
     NAME/       a directory of sources: the suite's [build] ``sources`` in that order (a file the
-                directory lacks is taken from [build] ``base``), else its *.s sorted by name;
+                directory lacks is taken from [build] ``base``), else its *.s and *.S sorted by name;
                 a directory holding no source but one .elf uses that image; one holding a .py
                 file (and no source) is a Python submission
     NAME.py     a Python file (a strategy of one's own, for the monitor labs): ``{submission}``
@@ -54,13 +55,13 @@ def find_submissions(directory, build: Build) -> list[Submission]:
 
 def _classify(entry: Path, build: Build) -> Submission | None:
     if entry.is_file():
-        kind = {".elf": "elf", ".s": "sources", ".py": "python"}.get(entry.suffix)
+        kind = {".elf": "elf", ".s": "sources", ".S": "sources", ".py": "python"}.get(entry.suffix)
         if kind is None:
             return None
         return Submission(entry.stem, entry, kind, [entry] if kind == "sources" else None)
     if not entry.is_dir():
         return None
-    sources = sorted(entry.glob("*.s"))
+    sources = sorted([*entry.glob("*.s"), *entry.glob("*.S")])
     if sources or build.sources:
         if build.sources:
             sources = [entry / name if (entry / name).is_file() or build.base is None else build.base / name

@@ -54,9 +54,10 @@ def _image(exe, name: str) -> Image:
 
 
 def assemble(paths, *, defsyms: dict | None = None, text_base: int | None = None, data_base: int | None = None,
-             phys_base: int | None = None, include_dirs=()) -> Image:
-    """Assemble and link the source files ``paths`` (in order), as ``toyasm build`` does;
-    named after the first file. AssemblyError with every diagnostic when they do not assemble."""
+             phys_base: int | None = None, include_dirs=(), defines=()) -> Image:
+    """Assemble and link the source files ``paths`` (in order), as ``toyasm build`` does (a .S
+    file through the C preprocessor first, with ``defines`` as -D); named after the first file.
+    AssemblyError with every diagnostic when they do not assemble."""
     from asm.api import AsmErrors, assemble_files
 
     paths = [os.fspath(p) for p in ([paths] if isinstance(paths, (str, os.PathLike)) else paths)]
@@ -64,7 +65,7 @@ def assemble(paths, *, defsyms: dict | None = None, text_base: int | None = None
         raise AssemblyError([])
     try:
         exe = assemble_files(paths, defsyms=defsyms, text_base=text_base, data_base=data_base,
-                             phys_base=phys_base, include_dirs=include_dirs)
+                             phys_base=phys_base, include_dirs=include_dirs, defines=defines)
     except AsmErrors as e:
         raise AssemblyError(e.diagnostics) from None
     return _image(exe, Path(paths[0]).stem)
