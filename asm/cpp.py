@@ -44,7 +44,9 @@ def preprocess(path: str, include_dirs=(), defines=()) -> tuple[str, list[tuple[
     if command is None:
         raise PreprocessError(f"'{path}' needs the C preprocessor (a .S file), and neither clang "
                               "nor cpp is installed: install one, or give the preprocessed text as a .s file")
-    argv = [*command, *(f"-I{d}" for d in include_dirs), *(f"-D{d}" for d in defines), str(path)]
+    # a file named like an option (-o.S) is given as ./-o.S, so that it stays a file name
+    argv = [*command, *(f"-I{d}" for d in include_dirs), *(f"-D{d}" for d in defines),
+            f"./{path}" if str(path).startswith("-") else str(path)]
     try:
         done = subprocess.run(argv, capture_output=True, timeout=TIMEOUT, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
