@@ -2,10 +2,13 @@
 status, with every expected line computed in the test (guestos_run.py)."""
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import pytest
 
-from guestos_run import (EXIT_KILLED, EXIT_OK, EXIT_PANIC, boot, build_all, hailstone_lines, kill_line,
-                         primes_lines, word)
+from guestos_run import (C_FLAGS, C_RUNTIME, EXIT_KILLED, EXIT_OK, EXIT_PANIC, boot, build_all, hailstone_lines,
+                         kill_line, primes_lines, word)
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +35,62 @@ def test_c_program_compiled_by_clang(built):
     run = boot(built.kernel, built["hailstone"])
     assert run.status == EXIT_OK
     assert run.lines == hailstone_lines()
+
+
+# What clang calls by itself in a C program built -nostdlib: 64-bit division (rv32im has none),
+# memmove; and memcmp/strcmp a program calls. The runtime (programs/runtime/lib.c) has them.
+DIVIDENDS = (1234567890123456789, -987654321987654321, 7, -7, 0x7FFFFFFFFFFFFFFF, 5)
+DIVISORS = (97, 1000003, -2, 2, -3, 0)
+C64 = """
+#include "guestos.h"
+static void putu64(unsigned long long v) {
+    char buf[21]; int i = sizeof buf;
+    do { buf[--i] = (char)('0' + v % 10); v /= 10; } while (v);
+    write(1, buf + i, sizeof buf - i);
+}
+static void puti64(long long v) { if (v < 0) { write(1, "-", 1); putu64(-(unsigned long long)v); } else putu64(v); }
+volatile long long A[] = {DIVIDENDS};
+volatile long long B[] = {DIVISORS};
+int main(void) {
+    for (int i = 0; i < COUNT; i++) {
+        if (B[i]) { puti64(A[i] / B[i]); write(1, " ", 1); puti64(A[i] % B[i]); write(1, " ", 1); }
+        putu64((unsigned long long)A[i] / (unsigned long long)B[i]); write(1, " ", 1);
+        putu64((unsigned long long)A[i] % (unsigned long long)B[i]); write(1, "\\n", 1);
+    }
+    char s[16] = "abcdefghij";
+    memmove(s + 2, s, 6); putstr(s); write(1, "\\n", 1);
+    memmove(s, s + 3, 5); putstr(s); write(1, "\\n", 1);
+    putdec(memcmp("abc", "abd", 3) < 0); putdec(strcmp("same", "same")); putdec(strcmp("b", "a") > 0);
+    write(1, "\\n", 1);
+    return 0;
+}
+""".replace("DIVIDENDS", ", ".join(f"{a}LL" for a in DIVIDENDS)).replace(
+    "DIVISORS", ", ".join(f"{b}LL" for b in DIVISORS)).replace("COUNT", str(len(DIVIDENDS)))
+
+
+def c64_lines() -> list[str]:
+    lines = []
+    for a, b in zip(DIVIDENDS, DIVISORS):
+        ua, ub = a % 2 ** 64, b % 2 ** 64
+        unsigned = f"{ua // ub} {ua % ub}" if ub else f"{2 ** 64 - 1} {ua}"   # RISC-V's divu/remu by 0
+        if b:
+            q = abs(a) // abs(b) * (1 if (a < 0) == (b < 0) else -1)          # C: toward zero
+            lines.append(f"{q} {a - q * b} {unsigned}")
+        else:
+            lines.append(unsigned)
+    return lines + ["ababcdefij", "bcdefdefij", "101"]
+
+
+def test_the_c_runtime_has_what_clang_calls(tmp_path, built):
+    if not (shutil.which("clang") and shutil.which("ld.lld")):
+        pytest.skip("clang/ld.lld missing")
+    (tmp_path / "c64.c").write_text(C64)
+    elf = tmp_path / "c64.elf"
+    subprocess.run(["clang", *C_FLAGS, "-o", str(elf), str(tmp_path / "c64.c"), *map(str, C_RUNTIME)],
+                   check=True, capture_output=True)
+    run = boot(built.kernel, elf)
+    assert run.status == EXIT_OK
+    assert run.lines == c64_lines()
 
 
 def test_many_programs_at_once(built):

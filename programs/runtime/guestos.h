@@ -18,5 +18,8 @@ void putstr(const char *s);        /* to standard output */
 void putdec(long v);
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
+void *memmove(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+int strcmp(const char *a, const char *b);
 
 #endif
