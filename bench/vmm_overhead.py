@@ -59,14 +59,14 @@ CPU = """
     blt s1, s3, 1b
 """
 
-# Profile groups: (name, what a function's "file:line(name)" contains). First match wins.
+# Profile groups: (name, what a function's "file(name)" contains). First match wins.
 GROUPS = [
     ("guest code (translated regions)", ("<region",)),
-    ("monitor: in-line mfsr/mtsr", ("in_line.py", "guest.py:80(read_sr)", "guest.py:83(write_sr)", "vcpu.py:53(count)")),
-    ("monitor: shadow switch", ("shadow.py:78(activate)", "(switch_space)")),
+    ("monitor: in-line mfsr/mtsr", ("in_line.py", "guest.py(read_sr)", "guest.py(write_sr)", "vcpu.py(count)")),
+    ("monitor: shadow switch", ("shadow.py(activate)", "(switch_space)")),
     ("trap path (machine and monitor)", ("(trap)", "(_system)", "(execute_system)", "dispatch.py", "emulate.py",
-                                         "privileged.py", "(set_psw)", "vcpu.py:67(account)", "(enter_trap)",
-                                         "cpu.py:99(read_sr)", "cpu.py:102(write_sr)")),
+                                         "privileged.py", "(set_psw)", "vcpu.py(account)", "(enter_trap)",
+                                         "cpu.py(read_sr)", "cpu.py(write_sr)")),
     ("dispatch loop and events", ("(_run_fast)", "(_events)", "(_context)", "(_account)")),
 ]
 PROFILED_CALLS = 2000
@@ -77,8 +77,12 @@ def profile_getpid(tmp: Path, kernel: Path) -> None:
         run(kernel, [program])      # translated once, so the profile sees steady state
         profiler = cProfile.Profile()
         profiler.runcall(run, kernel, [program])
-        return {f"{Path(path).name}:{line}({name})": (calls, own)
-                for (path, line, name), (_, calls, own, _, _) in pstats.Stats(profiler).stats.items()}
+        per_function: Counter = Counter()
+        for (path, _, name), (_, calls, own, _, _) in pstats.Stats(profiler).stats.items():
+            per_function[f"{Path(path).name}({name})", "calls"] += calls
+            per_function[f"{Path(path).name}({name})", "own"] += own
+        return {where: (per_function[where, "calls"], per_function[where, "own"])
+                for where, kind in per_function if kind == "calls"}
 
     none = build_program(tmp, "p0", LOOP.format(n=0, body=GETPID))
     some = build_program(tmp, "pn", LOOP.format(n=PROFILED_CALLS, body=GETPID))
