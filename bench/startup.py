@@ -4,8 +4,9 @@ same interpreter, in one run.
     python bench/startup.py [--repeat N]
 
 The program powers off at its second instruction, so a `toyvm run` of it is start-up: the
-interpreter, the imports, click, the machine's RAM, loading the ELF. Each figure is the best of
---repeat wall times of a fresh process (the machine is shared; the best is the least disturbed).
+interpreter, the imports, click, the machine's RAM, loading the ELF. The commands take turns,
+--repeat rounds of them, each a fresh process: a time is the best round's, a ratio the median of
+the rounds' ratios (the shared machine's speed swings; workloads.in_turns).
 ``python -X importtime -m vmm.cli run ...`` shows where the imports' part goes.
 """
 from __future__ import annotations
@@ -17,17 +18,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from workloads import in_turns, median
+
 BIN = Path(sys.executable).parent
 PROGRAM = "    li t0, POWER_OFF\n    sw zero, 0(t0)\n"
 
 
-def wall(argv: list[str], repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
-        best = min(best, time.perf_counter() - start)
-    return best
+def wall(argv: list) -> tuple[float]:
+    start = time.perf_counter()
+    subprocess.run([str(a) for a in argv], check=True, stdout=subprocess.DEVNULL)
+    return (time.perf_counter() - start,)
 
 
 def main() -> None:
@@ -42,12 +42,10 @@ def main() -> None:
                 ("toyvm run off.elf", [BIN / "toyvm", "run", image]),
                 ("toyvm run --vmm off.elf", [BIN / "toyvm", "run", "--vmm", image]),
                 ("toyasm build off.s", [BIN / "toyasm", "build", source, "-o", Path(tmp, "again.elf")])]
-        base = None
-        print(f"{'command':<26} {'best s':>8} {'/ python':>9}   (best of {repeat})")
-        for name, argv in runs:
-            seconds = wall([str(a) for a in argv], repeat)
-            base = base or seconds
-            print(f"{name:<26} {seconds:8.3f} {seconds / base:8.1f}x")
+        rounds, _ = in_turns(repeat, *(lambda argv=argv: wall(argv) for _, argv in runs))
+        print(f"{'command':<26} {'best s':>8} {'/ python':>9}   ({repeat} rounds)")
+        for i, (name, _) in enumerate(runs):
+            print(f"{name:<26} {min(r[i] for r in rounds):8.3f} {median(r[i] / r[0] for r in rounds):8.1f}x")
 
 
 if __name__ == "__main__":
