@@ -2,11 +2,13 @@
 
 Lark's LALR parser is exact but slow (about 80% of toyasm's time on a large file). Almost
 every line of real code is simple: labels, a mnemonic, operands that are names, numbers,
-``offset(base)`` and small expressions, ``;`` between statements, a ``#`` comment. This
+strings and character constants (escapes too), ``offset(base)`` and small expressions, ``;``
+between statements, a ``#`` comment. This
 module reads such a line into exactly the statements asm/toy32.lark's parser builds (the same
 ``Stmt`` kinds, operand objects and columns; tests/test_asm_fastparse.py checks that on every
 line it accepts), and gives up (returns None) on anything else: a syntax error, a backslash
-(an escape), a block comment that does not end on its line, a carriage return. A line it
+outside a string or character constant, a block comment that does not end on its line, a
+carriage return. A line it
 gives up on goes to Lark, which reports errors as before, so error messages and carets are
 Lark's whatever the path.
 
@@ -19,7 +21,7 @@ import re
 from .errors import Source
 from .expr import (KeywordArg, LocalRef, Mem, Name, Paren, Reloc, Str, TypeName, fold_binary,
                    fold_unary, wrap)
-from .parser import INSTR, LABEL, LOCAL_LABEL, ASSIGN, Stmt, local_label_number, parse_int
+from .parser import INSTR, LABEL, LOCAL_LABEL, ASSIGN, Stmt, local_label_number, parse_int, unescape
 
 _NAME = r"[A-Za-z_.$][A-Za-z0-9_.$]*"
 # toy32.lark's OPERANDS terminal: a whole operand list of names, numbers and number(register)
@@ -37,7 +39,7 @@ _TOKEN = re.compile(r"""[ \t]*(?:
   | (?P<i>0[xX][0-9a-fA-F]+|0[bB][01]+|[0-9]+)
   | (?P<n>[A-Za-z_.$][A-Za-z0-9_.$]*)
   | (?P<s>"(?:\\.|[^"\\\n])*")
-  | (?P<q>'[^\\'\n]'?)
+  | (?P<q>'(?:\\(?:[0-7]{1,3}|x[0-9a-fA-F]+|.)|[^\\'\n])'?)
   | (?P<c>\#.*|/\*(?:[^*]|\*(?!/))*\*/)
   | (?P<o>\|\||&&|==|!=|<>|<=|>=|<<|>>|[-+*/%|^&!~<>()=,:;@])
   | (?P<e>$)
@@ -87,7 +89,7 @@ def _simple_operands(operands: str) -> list:
 
 def parse_line(line: str, lineno: int, source: Source) -> list[Stmt] | None:
     """The statements of one line (without its line end), or None to leave it to Lark."""
-    if "\r" in line or "\\" in line:
+    if "\r" in line:
         return None
     if '"' not in line and "/" not in line and "'" not in line:
         code = line.split("#", 1)[0] if "#" in line else line
@@ -320,10 +322,12 @@ class _Line:
             return Name(text, col)
         if kind == "l":
             return LocalRef(Name(text, col))
-        if kind == "q":     # 'c' (or GNU's 'c): one ASCII character, no escape (see parse_line)
-            if not text[1].isascii():
+        if kind == "q":     # 'c', '\n', '\101' (or GNU's 'c): as toy32.lark's CHAR and parser.char
+            body = text[1:-1] if text.endswith("'") and len(text) > 2 else text[1:]
+            if not body.isascii():
                 raise _GIVE_UP    # Lark reports it
-            return ord(text[1])
+            data = unescape(body)
+            return data[0] if data else 0
         raise _GIVE_UP
 
     def _prefixed(self, text: str):

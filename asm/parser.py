@@ -9,6 +9,7 @@ A syntax error does not end the run: it is recorded and parsing resumes at the n
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from pathlib import Path
 
@@ -248,8 +249,14 @@ class _Builder(Transformer):
 
 
 _builder = _Builder()
-_parser = Lark((Path(__file__).with_name("toy32.lark")).read_text(), parser="lalr",
-               lexer="contextual", transformer=_builder, maybe_placeholders=True, cache=False)
+
+
+@functools.cache
+def _lark() -> Lark:
+    """The LALR parser of toy32.lark, built when a statement first needs it: building it is most
+    of toyasm's start-up (~0.2 s), and the fast path (fastparse.py) reads most files without it."""
+    return Lark((Path(__file__).with_name("toy32.lark")).read_text(), parser="lalr",
+                lexer="contextual", transformer=_builder, maybe_placeholders=True, cache=False)
 
 
 _TOKEN_WORDS = {
@@ -346,7 +353,7 @@ def parse_chunk(source: Source, text: str,
     line_spans: dict[int, list] = {}
     while True:
         try:
-            _parser.parse(text)
+            _lark().parse(text)
             break
         except UnexpectedInput as e:
             msg, line, col, give_up = _syntax_error(e, text)

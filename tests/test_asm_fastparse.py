@@ -73,7 +73,9 @@ TABLE = [
     "test_2: li gp, 2; li x1, 0; li x2, 0; add x14, x1, x2; li x7, 0; bne x14, x7, fail",
     "sw x24, offset(x2); .set offset, offset+4", "x:y", "a b c", "foo,", ",", "add a0 a1",
     "lw a0, 4(sp", "lw a0, 4)sp(", "li a0, 'a'", "li a0, 'a", "li a0, ';'", "li a0, '#' # c",
-    "li a0, '\\n'", "li a0, 'é'",
+    "li a0, '\\n'", "li a0, 'é'", "li a0, '\\''", "li a0, '\\101'", "li a0, '\\x41'", "li a0, '\\\\'",
+    "li a0, '\\", "li a0, '\\'", ".ascii \"a\\tb\\\"c\\n\"", ".asciz \"\\\\\", \"x\"", "li a0, a\\b",
+    "msg: .ascii \"fault: reading address 0\\n\"", ".byte '\\0', '\\377', '\\e'",
     "li a0, ''", "nop\\", "@", "%hi", "add a0, a1, %hi",
     ".x @ y", "f @function", "li a0, %hi (x)", "addi a0, a0, -2048", "lw a0, -4(x1)",
     "lw a0, 0x10(a1)", "lw a0, 1f(a1)", "lw a0, -0x10 ( a1 )", "add(a0)", "f(a0)", "1b: nop",
@@ -98,7 +100,7 @@ def test_every_line_of_the_project_sources():
 
 
 ATOMS = ["a0", "x1", "sym", ".L1", "1f", "2b", "0", "12", "-3", "0x1F", "0b10", "010", "%lo(x)",
-         "%hi", "(a0)", "4(sp)", "\"s\"", "@object", "k=1", "'c'"]
+         "%hi", "(a0)", "4(sp)", "\"s\"", "@object", "k=1", "'c'", "'\\n'", "'\\''", "\"a\\\"b\"", "\\"]
 OPS = ["+", "-", "*", "/", "%", "<<", ">>", "|", "&", "^", "!", "==", "!=", "<>", "<", "<=",
        ">", ">=", "&&", "||", "(", ")", ",", " ", ";", ":", "~", "#", "/*", "*/", "=", "@"]
 
