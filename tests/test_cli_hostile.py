@@ -365,3 +365,23 @@ _start:
     for guest in ("guest1", "guest2"):
         mine = [line for line in result.stdout.splitlines() if line.startswith(f"{guest}| ")]
         assert [len(line) - len(f"{guest}| ") for line in mine] == [MAX_LINE] * 3 + [100]
+
+
+# --- no memory for the machine --------------------------------------------------------------------
+
+@pytest.mark.parametrize("vmm", [[], ["--vmm"]], ids=["bare", "vmm"])
+def test_ram_past_the_address_space_limit_is_a_message(tmp_path, vmm):
+    """--mem larger than the process may map (ulimit -v): an error naming it, exit 1, no traceback."""
+    elf = assemble(tmp_path, HALT, "halt")
+    limit = 600 << 20       # the interpreter with toyvm imported needs well under this
+
+    def limited():
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    done = subprocess.run(TOYVM + ["run", *vmm, "--mem", "1G", str(elf)], capture_output=True,
+                          text=True, timeout=60, preexec_fn=limited)
+    assert done.returncode == 1, done.stderr
+    # (under --vmm the host machine holds the guest's 1 GiB and the monitor's frames)
+    assert re.match(r"toyvm: error: out of memory: no room for 102[45] MiB of machine RAM", done.stderr), done.stderr
+    clean(done.stderr)

@@ -3,7 +3,8 @@
 Exit status of ``toyvm run``: the value written to POWER_OFF (low 8 bits), 0 after ``halt``,
 the program's own status with ``--syscalls linux`` (128 + signal when a fault kills it),
 124 when --max-instructions ran out, 125 when the bare machine crashed (a trap loop),
-1 when the executable does not load, 2 for bad options, 70 on an internal error of toyvm,
+1 when the executable does not load or the host has no memory for the machine (--mem past a
+ulimit), 2 for bad options, 70 on an internal error of toyvm,
 130 after Ctrl-C (the machine's state and the --stats panel are printed first), 141 when the
 reader of the console output went away (``toyvm run ... | head``: the run ends at once and
 quietly, as a Unix tool killed by SIGPIPE; only the --stats panel is still printed if asked
@@ -18,6 +19,7 @@ import sys
 
 import click
 
+from ..machine import EXIT_LOAD_ERROR
 from .host import EXIT_BROKEN_PIPE, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OUTPUT_ERROR, stdout_to_devnull
 
 # Each command's module is imported when the command runs (or --help lists it): a `toyvm run`
@@ -58,6 +60,9 @@ class Toyvm(click.Group):
             except OSError:
                 pass
             ctx.exit(EXIT_INTERRUPTED)
+        except MemoryError as e:     # e.g. the machine's RAM past the process's address-space limit
+            click.echo(f"toyvm: error: out of memory{': ' if str(e) else ''}{e}", err=True)
+            ctx.exit(EXIT_LOAD_ERROR)
 
 
 @click.group(cls=Toyvm)

@@ -34,7 +34,10 @@ class PhysicalMemory:
         if size <= 0 or size % PAGE_SIZE or size > 0xF0000000:
             raise ValueError(f"memory size must be a positive multiple of {PAGE_SIZE} below the device page")
         self.size = size
-        self.ram = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE)
+        try:
+            self.ram = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE)
+        except OSError as e:      # ENOMEM past an address-space limit: what a bytearray raised
+            raise MemoryError(f"no room for {size >> 20} MiB of machine RAM: {e.strerror}") from None
         view = memoryview(self.ram)
         self.u8 = self.ram
         self.s8 = view.cast("b")
