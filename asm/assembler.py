@@ -25,7 +25,7 @@ from .expr import (Binary, Context, ExprError, KeywordArg, LocalRef, Mem, Name, 
 from .limits import EXPANSION_WORK, MAX_BSS_SIZE, MAX_NESTING, Budget
 from .macros import Macro, define_macro, expand_macro, irp, replay, rept_count
 from .objfile import BSS, Fixup, ObjectFile, Section, section_kind
-from .parser import ASSIGN, INSTR, IRP, LABEL, LOCAL_LABEL, UNPARSED, Stmt, local_label_number
+from .statements import ASSIGN, INSTR, IRP, LABEL, LOCAL_LABEL, UNPARSED, Stmt, local_label_number
 from .reader import parse
 from .positions import BaseOf, call_text, position
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .errors import AsmError
 from .expr import Str
-from .parser import UNPARSED
+from .statements import UNPARSED
 from .positions import call_text, operand_texts
 
 _NUMERIC = {".if": lambda v: v != 0, ".elseif": lambda v: v != 0, ".ifne": lambda v: v != 0,

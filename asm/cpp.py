@@ -13,8 +13,6 @@ TIMEOUT seconds (a recursive ``#include`` is the preprocessor's to refuse).
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 
 PREPROCESSORS = (("clang", "--target=riscv32", "-march=rv32im", "-E", "-x", "assembler-with-cpp"),
                  # GNU cpp is the host's: none of its own predefined macros, the target's basics
@@ -40,6 +38,8 @@ def wants_preprocessing(path) -> bool:
 def preprocess(path: str, include_dirs=(), defines=()) -> tuple[str, list[tuple[str, int]]]:
     """The preprocessed text of ``path``, its line-marker lines left empty, and for each of its
     lines the (file, line) it came from. ``defines``: "NAME" or "NAME=VALUE" strings (``-D``)."""
+    import shutil       # here: only a .S file pays for these imports
+    import subprocess
     command = next((c for c in PREPROCESSORS if shutil.which(c[0])), None)
     if command is None:
         raise PreprocessError(f"'{path}' needs the C preprocessor (a .S file), and neither clang "

@@ -46,7 +46,7 @@ def _symbol_name(op, i: int) -> str:
 def _string(op, i: int) -> bytes:
     if not isinstance(op, Str):
         raise _err("expected a string", i)
-    from .parser import unescape
+    from .statements import unescape
     return unescape(op.tok[1:-1])
 
 

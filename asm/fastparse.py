@@ -21,7 +21,7 @@ import re
 from .errors import Source
 from .expr import (KeywordArg, LocalRef, Mem, Name, Paren, Reloc, Str, TypeName, fold_binary,
                    fold_unary, wrap)
-from .parser import INSTR, LABEL, LOCAL_LABEL, ASSIGN, Stmt, local_label_number, parse_int, unescape
+from .statements import ASSIGN, INSTR, LABEL, LOCAL_LABEL, Stmt, local_label_number, parse_int, unescape
 
 _NAME = r"[A-Za-z_.$][A-Za-z0-9_.$]*"
 # toy32.lark's OPERANDS terminal: a whole operand list of names, numbers and number(register)

@@ -19,7 +19,7 @@ from .errors import AsmError, Source
 from .expr import Mem, Name, Paren
 from .objfile import Fixup
 from .fastparse import RAW_TEXT as FAST_RAW_TEXT, parse_operands
-from .parser import INSTR, UNPARSED, parse_chunk
+from .statements import INSTR, UNPARSED
 from .positions import _operands_start, _split
 
 # The major opcodes by the names of the RISC-V base opcode map (GNU as's; llvm-mc knows most)
@@ -144,6 +144,7 @@ def _read(asm, stmt):
             line[after:end], 0
     else:
         text, offset = ".insn" + " " * len(word) + line[after:end], None
+    from .parser import parse_chunk     # (Lark: imported when needed, as asm/reader.py does)
     stmts, errors = parse_chunk(Source(stmt.source.name, text), text + "\n")
     errors += [s.ops[0] for s in stmts if s.kind == UNPARSED]   # (the syntax error)
     if errors:

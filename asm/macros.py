@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .errors import AsmError, Expansion, Source
 from .limits import CHARACTERS_PER_WORK
-from .parser import Stmt
+from .statements import Stmt
 from .positions import split_arguments
 
 

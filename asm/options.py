@@ -16,7 +16,7 @@ import re
 
 from .errors import AsmError
 from .expr import Str
-from .parser import INSTR
+from .statements import INSTR
 from .positions import operand_texts, position
 
 _NO_EFFECT = ("norvc", "relax", "norelax", "pic", "nopic", "csr-check", "no-csr-check")

@@ -16,8 +16,8 @@ import re
 
 from .errors import Diagnostic, Position, Source
 from .fastparse import parse_line
-from .parser import IRP, MACRO, Stmt, parse_chunk
 from .positions import statement_spans
+from .statements import IRP, MACRO, Stmt
 
 _BLOCK_HEAD = re.compile(r"\.(?:macro|irpc?)(?![A-Za-z0-9_.$])", re.I)
 _HEAD_WORD = re.compile(r"[ \t]*(?:[A-Za-z_.$][A-Za-z0-9_.$]*[ \t]*:[ \t]*)*"
@@ -50,11 +50,18 @@ def parse(source: Source) -> tuple[list[Stmt], list[Diagnostic]]:
             i += 1
             continue
         j = _chunk_end(lines, i)
-        found, problems = parse_chunk(source, "\n".join(lines[i:j]) + ("\n" if j < n else ""), i)
+        found, problems = _lark(source, "\n".join(lines[i:j]) + ("\n" if j < n else ""), i)
         stmts += found
         errors += problems
         i = j
     return stmts, errors
+
+
+def _lark(source: Source, text: str, line_offset: int):
+    """Lark's reading of whole lines (parser.parse_chunk), imported when a line first needs it:
+    importing Lark is a third of toyasm's start-up, and most files never need it."""
+    from .parser import parse_chunk
+    return parse_chunk(source, text, line_offset)
 
 
 def _chunk_end(lines: list[str], i: int) -> int:
@@ -95,7 +102,7 @@ def _read_part(source: Source, text: str, lineno: int, stmts: list, errors: list
     """The statements of part of line ``lineno`` (the rest blanked out)."""
     got = parse_line(text, lineno, source)
     if got is None:
-        got, problems = parse_chunk(source, text + "\n", lineno - 1)
+        got, problems = _lark(source, text + "\n", lineno - 1)
         errors += problems
     stmts += got
 
