@@ -11,10 +11,13 @@ BUILD  := build
 
 setup: $(STAMP)
 
+# pip compiles what it installs, not an editable project: compileall does it once, so that
+# start-up reads bytecode even where PYTHONDONTWRITEBYTECODE keeps Python from caching it.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m compileall -q asm isa vmm toyvm guestos > /dev/null
 	touch $@
 
 test: setup

@@ -12,15 +12,15 @@ The offsets are predefined assembler symbols (isa/symbols.py), so a kernel never
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+
+from typing import NamedTuple
 
 from . import machine as m
 
 BOOTINFO_MAGIC = int.from_bytes(b"TOYB", "little")
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     symbol: str      # the predefined assembler symbol holding the offset
     offset: int      # bytes from the start of the record
     size: int

@@ -3,8 +3,8 @@ interpreter share. Candidates are grouped by major opcode (the low 7 bits) so a 
 only the few instructions that could match."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from .fields import FIELDS
 from .instructions import INSTRUCTIONS, Instr
@@ -18,8 +18,7 @@ for _group in _BY_OPCODE.values():
     _group.sort(key=lambda ins: -bin(ins.mask).count("1"))
 
 
-@dataclass(frozen=True)
-class Decoded:
+class Decoded(NamedTuple):
     instr: Instr
     word: int
     rd: int = 0

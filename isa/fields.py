@@ -6,8 +6,7 @@ Signed immediates are returned sign-extended, as Python ints.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, NamedTuple
 
 
 def sign_extend(value: int, bits: int) -> int:
@@ -15,8 +14,7 @@ def sign_extend(value: int, bits: int) -> int:
     return value - (1 << bits) if value >> (bits - 1) else value
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     name: str
     lo: int  # smallest value the field accepts (after the unit check)
     hi: int  # largest value

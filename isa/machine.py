@@ -4,7 +4,8 @@ once, and everything else reads them from this module.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
+
 
 # --- general registers (SPEC §1) -------------------------------------------------------------
 ABI_NAMES = ("zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1",
@@ -17,8 +18,7 @@ REGISTERS["fp"] = 8
 
 
 # --- special registers, as numbered in mfsr/mtsr's sr field (SPEC §2) ------------------------
-@dataclass(frozen=True)
-class SpecialRegister:
+class SpecialRegister(NamedTuple):
     name: str
     number: int
     description: str
@@ -57,8 +57,7 @@ PMAR_ROOT_MASK = 0xFFFFF000
 INTERRUPT_BIT = 0x80000000
 
 
-@dataclass(frozen=True)
-class Cause:
+class Cause(NamedTuple):
     name: str
     value: int
     description: str
@@ -119,8 +118,7 @@ DEFAULT_TEXT_BASE = 0x00010000
 
 
 # --- devices (SPEC §6): one 32-bit register each, aligned word access only -------------------
-@dataclass(frozen=True)
-class DeviceRegister:
+class DeviceRegister(NamedTuple):
     name: str
     address: int
     access: str  # "r", "w"
@@ -152,8 +150,7 @@ DEVICE_BITS: dict[str, tuple[int, str]] = {
 # Registers of the monitor's own, beside the special registers: no TOY32 instruction names them
 # (mfsr/mtsr's sr field does not reach them), so a guest can never see or change them; toyvm's
 # monitor sets and reads them through the machine (vmm/machine).
-@dataclass(frozen=True)
-class HostRegister:
+class HostRegister(NamedTuple):
     name: str
     description: str
 
@@ -174,8 +171,7 @@ MMAP_FAULT_WALK = 1 << 5       # gpainfo: gpa is a word of the guest's own page 
 GUEST_STATE: tuple[str, ...] = ("psw", "pmar", "epc", "cause", "tval", "tvec", "scratch")
 
 
-@dataclass(frozen=True)
-class ExitReason:
+class ExitReason(NamedTuple):
     name: str
     value: int
     description: str

@@ -20,20 +20,18 @@ from __future__ import annotations
 import os
 import struct
 
-from elftools.elf.constants import P_FLAGS
-
 from isa import boot as contract
 from isa.machine import PAGE_SIZE, REGISTERS
 
 from .errors import LoadError
-from .loader import Image, load_executable, read_elf
+from .loader import PF_R, PF_W, PF_X, Image, load_executable, read_elf
 
 A0 = REGISTERS["a0"]
 
 _HEADER = contract.offsets(contract.HEADER)
 _MODULE = contract.offsets(contract.MODULE)
 _SEGMENT = contract.offsets(contract.SEGMENT)
-_PERMISSIONS = ((P_FLAGS.PF_R, contract.SEG_R), (P_FLAGS.PF_W, contract.SEG_W), (P_FLAGS.PF_X, contract.SEG_X))
+_PERMISSIONS = ((PF_R, contract.SEG_R), (PF_W, contract.SEG_W), (PF_X, contract.SEG_X))
 
 
 def boot(memory, image: str, modules=(), *, cpu=None, base: int | None = None) -> Image:

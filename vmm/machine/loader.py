@@ -43,6 +43,7 @@ ELFCLASS32, ELFCLASS64, ELFDATA2LSB, ELFDATA2MSB = 1, 2, 1, 2
 ET_REL, ET_EXEC, ET_DYN = 1, 2, 3
 EM_RISCV = 243
 PT_LOAD, PT_DYNAMIC, PT_INTERP = 1, 2, 3
+PF_X, PF_W, PF_R = 1, 2, 4                    # a program header's p_flags
 ADDRESS_SPACE = 1 << 32
 
 
