@@ -377,7 +377,9 @@ def test_ram_past_the_address_space_limit_is_a_message(tmp_path, vmm):
 
     def limited():
         import resource
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        hard = resource.getrlimit(resource.RLIMIT_AS)[1]
+        cap = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 
     done = subprocess.run(TOYVM + ["run", *vmm, "--mem", "1G", str(elf)], capture_output=True,
                           text=True, timeout=60, preexec_fn=limited)
