@@ -12,7 +12,6 @@ The offsets are predefined assembler symbols (isa/symbols.py), so a kernel never
 """
 from __future__ import annotations
 
-
 from typing import NamedTuple
 
 from . import machine as m
