@@ -35,7 +35,7 @@ def wants_preprocessing(path) -> bool:
     return str(path).endswith(".S")
 
 
-def preprocess(path: str, include_dirs=(), defines=()) -> tuple[str, list[tuple[str, int]]]:
+def preprocess(path: str, include_dirs=(), defines=()) -> tuple[str, list[tuple[str, int] | None]]:
     """The preprocessed text of ``path``, its line-marker lines left empty, and for each of its
     lines the (file, line) it came from. ``defines``: "NAME" or "NAME=VALUE" strings (``-D``)."""
     import shutil       # here: only a .S file pays for these imports
@@ -62,14 +62,16 @@ def preprocess(path: str, include_dirs=(), defines=()) -> tuple[str, list[tuple[
     return read_line_markers(done.stdout.decode("utf-8", "replace"), str(path))
 
 
-def read_line_markers(text: str, path: str) -> tuple[str, list[tuple[str, int]]]:
-    """Blank each line marker of preprocessed ``text`` and say, per line, where it came from."""
-    lines, origins = [], []
+def read_line_markers(text: str, path: str) -> tuple[str, list[tuple[str, int] | None]]:
+    """Blank each line marker of preprocessed ``text`` and say, per line, where it came from
+    (None for a marker's own line)."""
+    lines: list[str] = []
+    origins: list[tuple[str, int] | None] = []
     file, line = path, 1
     for raw in text.split("\n"):
         marker = _MARKER.fullmatch(raw.rstrip()) if raw.startswith("#") else None
         if marker is not None:
-            origins.append((file, line))
+            origins.append(None)
             file, line = re.sub(r"\\(.)", r"\1", marker.group(2)), int(marker.group(1))
             lines.append("")
             continue

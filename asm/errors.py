@@ -43,13 +43,13 @@ class Source:
     ``origin`` is set for an expansion: the statement that invoked the macro, and the
     buffer/line where the macro body was defined (expanded line k is defined at ``def_line + k``).
     ``line_map`` is set for the C preprocessor's output (a .S file, asm/cpp.py): per line, the
-    (file, line) it came from.
+    (file, line) it came from, or None for a line marker's own (blanked) line.
     """
 
     __slots__ = ("name", "text", "origin", "line_map", "_lines")
 
     def __init__(self, name: str, text: str, origin: "Expansion | None" = None,
-                 line_map: "list[tuple[str, int]] | None" = None):
+                 line_map: "list[tuple[str, int] | None] | None" = None):
         self.name = name
         self.text = text
         self.origin = origin
@@ -60,7 +60,7 @@ class Source:
         """(file name, line) where ``line`` of this text was written: itself, or for preprocessed
         text the file and line its line marker gives."""
         if self.line_map is not None and 1 <= line <= len(self.line_map):
-            return self.line_map[line - 1]
+            return self.line_map[line - 1] or (self.name, line)   # (None: a marker's own line)
         return self.name, line
 
     def line_text(self, line: int) -> str:

@@ -26,10 +26,19 @@ def render_listing(objects: list[ObjectFile]) -> str:
                     (sec.address + start, data, end - start))
         for source in obj.sources:
             out.append(f"# {source.name}")
+            shown = source.name
             for n, text in enumerate(source.text.split("\n"), 1):
+                number = n
+                if source.line_map is not None:     # preprocessed: the lines as written, by file
+                    if n > len(source.line_map) or source.line_map[n - 1] is None:
+                        continue                    # the preprocessor's line marker
+                    name, number = source.line_map[n - 1]
+                    if name != shown:
+                        out.append(f"# {name}")
+                        shown = name
                 rows = _rows(chunks.get((id(source), n), []))
                 first = rows[0] if rows else ""
-                out.append(f"{n:5d} {first:<{width}} {text.rstrip()}".rstrip())
+                out.append(f"{number:5d} {first:<{width}} {text.rstrip()}".rstrip())
                 out += [f"{'':5} {row}" for row in rows[1:]]
     return "\n".join(out) + "\n"
 

@@ -116,3 +116,15 @@ def test_gnu_cpp_serves_when_clang_is_missing(work, monkeypatch):
     monkeypatch.setattr(asm.cpp, "PREPROCESSORS", asm.cpp.PREPROCESSORS[1:])
     (work / "x.S").write_text("#if __riscv_xlen == 32 && !defined(__x86_64__)\n    .text\n_start: li a0, 7\n#endif\n")
     assert len(assemble_files([str(work / "x.S")]).text) == 4      # the #if held: li a0, 7 is there
+
+
+def test_the_listing_shows_the_lines_as_written(work):
+    need("clang")
+    (work / "inc" / "two.h").write_text("    addi a0, a0, 1\n    addi a0, a0, 2\n")
+    (work / "l.S").write_text('    .text\n_start:\n#include "two.h"\n    nop\n')
+    done = toyasm("build", "l.S", "-I", "inc", "-l", "l.lst", cwd=work)
+    assert done.returncode == 0, done.stderr
+    rows = [line.split()[:2] for line in (work / "l.lst").read_text().splitlines()]
+    assert rows[0] == ["#", "l.S"] and rows[3][0] == "#" and rows[3][1].endswith("two.h")
+    assert rows[4:6] == [["1", "00010000"], ["2", "00010004"]]     # the header's own line numbers
+    assert rows[6] == ["#", "l.S"] and rows[7] == ["4", "00010008"]
