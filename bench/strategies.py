@@ -84,10 +84,13 @@ def main() -> None:
             cells = []
             for name, *_ in OPERATIONS:
                 none, some, ops = programs[name]
-                rounds, (*_, (_, _, e0, _), (_, _, e1, _)) = in_turns(
-                    repeat, run(None, none), run(None, some), run(mode, none), run(mode, some))
+                # the mode's runs of n and 2n, after bare's in the same round (the bare row: bare's only)
+                runs = [run(mode, none), run(mode, some)]
+                if mode is not None:
+                    runs = [run(None, none), run(None, some), *runs]
+                rounds, (*_, (_, _, e0, _), (_, _, e1, _)) = in_turns(repeat, *runs)
                 entries = "-" if mode is None else f"{(e1 - e0) / ops:.1f}"
-                seconds = median(t1 - t0 for _, _, t0, t1 in rounds)
+                seconds = median(r[-1] - r[-2] for r in rounds)
                 times_bare = "-" if mode is None else f"{median((t1 - t0) / (b1 - b0) for b0, b1, t0, t1 in rounds):.2f}"
                 cells.append(f"{entries:>12}{1e6 * seconds / ops:>8.1f}{times_bare:>7}")
             if mode is None:
